@@ -1,0 +1,6 @@
+"""Allow ``python -m jazzgen``."""
+
+from jazzgen.cli import main
+
+if __name__ == "__main__":
+    main()
