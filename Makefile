@@ -1,0 +1,41 @@
+# jazzgen: `make demo` and `make test` work on a fresh machine with Python 3.10+.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_EPOCHS ?= 12
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test lint corpus bench clean audio-deps
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+# FluidSynth and a General MIDI soundfont for WAV rendering (best effort: needs apt and root).
+audio-deps:
+	@if command -v fluidsynth >/dev/null && ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1)) || \
+		echo "note: could not install fluidsynth; WAV rendering will be skipped"; \
+	else echo "note: install fluidsynth and fluid-soundfont-gm to render WAV"; fi
+
+demo: install
+	$(BIN)/jazzgen train --corpus midi_corpus --model models/default --epochs $(DEMO_EPOCHS) --seed 1
+	$(BIN)/jazzgen generate --model models/default --changes blues --key F --choruses 2 --seed 1 --output out/demo.mid
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check jazzgen tests bench midi_corpus
+
+corpus: install
+	$(BIN)/python midi_corpus/build.py
+
+clean:
+	rm -rf out models/default models/default.checkpoint .pytest_cache

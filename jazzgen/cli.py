@@ -1,0 +1,272 @@
+"""The ``jazzgen`` command line. Commands stay thin: parse options, call one library function,
+print a summary. Library errors become one ``Error: ...`` line and exit code 1.
+
+Nothing here imports TensorFlow at module level, so ``jazzgen --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import sys
+from pathlib import Path
+
+import click
+
+from jazzgen import __version__
+
+SOLO_INSTRUMENTS = {"tenor": 66, "alto": 65, "soprano": 64, "baritone": 67, "trumpet": 56,
+                    "trombone": 57, "clarinet": 71, "flute": 73, "vibes": 11, "piano": 0,
+                    "guitar": 26}
+COMP_INSTRUMENTS = {"piano": 0, "electric-piano": 4, "guitar": 26, "organ": 16}
+SWING = {"straight": 0.5, "light": 0.6, "medium": 2 / 3, "hard": 0.75}
+
+
+def friendly_errors(func):
+    """Turn library errors into one clean line (exit 1) instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (ValueError, OSError) as exc:
+            msg = str(exc) if isinstance(exc, ValueError) else f"{exc.strerror}: {exc.filename}"
+            raise click.ClickException(msg) from None
+
+    return wrapper
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="jazzgen")
+def main() -> None:
+    """jazzgen: a chord-aware LSTM jazz improviser.
+
+    \b
+    Train on a folder of MIDI/MusicXML solos, then improvise over any changes:
+      jazzgen train                       # ./midi_corpus -> ./models/default
+      jazzgen generate --length 64        # a 64-note solo as MIDI
+      jazzgen generate --changes rhythm --key Bb --choruses 2
+      jazzgen changes                     # the built-in progressions
+    """
+
+
+@main.command()
+@click.option("--corpus", "corpus", default="midi_corpus", show_default=True,
+              type=click.Path(path_type=Path), help="Folder of .mid/.midi/.xml/.musicxml/.mxl "
+              "files (searched recursively).")
+@click.option("--model", "model", default="models/default", show_default=True,
+              type=click.Path(path_type=Path), help="Where to write the model bundle.")
+@click.option("--epochs", default=30, show_default=True, type=click.IntRange(1),
+              help="Most epochs to train (early stopping may end sooner).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--sequence-length", default=128, show_default=True, type=click.IntRange(4),
+              help="Training window length in tokens (two tokens per note or rest).")
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
+@click.option("--lstm-size", default=256, show_default=True, type=click.IntRange(1),
+              help="Units per LSTM layer.")
+@click.option("--lstm-layers", default=2, show_default=True, type=click.IntRange(1, 8))
+@click.option("--embedding-size", default=64, show_default=True, type=click.IntRange(1),
+              help="Size of the token embedding.")
+@click.option("--dropout", default=0.2, show_default=True, type=click.FloatRange(0, 0.9))
+@click.option("--learning-rate", default=2e-3, show_default=True,
+              type=click.FloatRange(0, min_open=True))
+@click.option("--validation-fraction", default=0.1, show_default=True,
+              type=click.FloatRange(0, 0.5), help="Share of pieces held out for validation.")
+@click.option("--patience", default=4, show_default=True, type=click.IntRange(1),
+              help="Stop after this many epochs without a better validation loss.")
+@click.option("--no-transpose", is_flag=True, help="Do not augment training data to 12 keys.")
+@click.option("--track", default=None, help="Melody track (index or name) in multi-track "
+              "files; picked automatically by default.")
+@click.option("--fresh", is_flag=True, help="Ignore an interrupted run's checkpoint.")
+@click.option("-q", "--quiet", is_flag=True, help="No per-epoch progress.")
+@friendly_errors
+def train(corpus, model, epochs, seed, sequence_length, batch_size, lstm_size, lstm_layers,
+          embedding_size, dropout, learning_rate, validation_fraction, patience, no_transpose,
+          track, fresh, quiet) -> None:
+    """Train the LSTM on a corpus and write a model bundle.
+
+    \b
+    Example:
+      jazzgen train --corpus midi_corpus --model models/default --epochs 20 --seed 1
+
+    An interrupted run (Ctrl-C, a crash) resumes from its last checkpoint when the same
+    command is run again.
+    """
+    from jazzgen.config import ModelConfig, TrainConfig
+    from jazzgen.train import train as run_training
+
+    tcfg = TrainConfig(epochs=epochs, batch_size=batch_size, sequence_length=sequence_length,
+                       learning_rate=learning_rate, validation_fraction=validation_fraction,
+                       patience=patience, seed=seed, transpose=not no_transpose)
+    mcfg = ModelConfig(embedding_size=embedding_size, lstm_size=lstm_size,
+                       lstm_layers=lstm_layers, dropout=dropout)
+    try:
+        result = run_training(corpus, model, model_cfg=mcfg, train_cfg=tcfg, track=track,
+                              progress=_progress("Reading corpus"), log=_err,
+                              verbose=0 if quiet else 2, resume=not fresh)
+    except KeyboardInterrupt:
+        _err("Interrupted. Run the same command again to resume from the last checkpoint.")
+        sys.exit(130)
+    c = result.corpus
+    _report_skipped(c)
+    click.echo(f"Trained on {len(c.pieces)} pieces ({c.note_count} notes): "
+               f"{result.train_events} training events, {result.valid_events} validation events.")
+    click.echo(f"Epochs run: {result.epochs_run} (best {result.best_epoch})"
+               + (f", resumed after epoch {result.resumed_from}" if result.resumed_from else ""))
+    if result.valid_nll is not None:
+        click.echo(f"Validation NLL per event: {result.valid_nll:.3f} nats "
+                   f"(unigram baseline {result.unigram_nll:.3f})")
+    click.echo(f"Model bundle: {result.bundle}")
+
+
+def _progress(label: str):
+    """A files-done/total progress line on stderr (rewritten in place on a terminal)."""
+    tty = sys.stderr.isatty()
+    state = {"last": -1}
+
+    def report(done: int, total: int, _path: str) -> None:
+        pct = done * 100 // total
+        if tty:
+            click.echo(f"\r{label}: {done}/{total} files", err=True, nl=done == total)
+        elif pct // 10 != state["last"] // 10 or done == total:
+            click.echo(f"{label}: {done}/{total} files", err=True)
+        state["last"] = pct
+
+    return report
+
+
+def _report_skipped(corpus) -> None:
+    if not corpus.skipped:
+        return
+    counts = ", ".join(f"{n} {r}" for r, n in sorted(corpus.skip_counts().items()))
+    total = len(corpus.skipped) + len(corpus.pieces)
+    _err(f"Skipped {len(corpus.skipped)} of {total} files ({counts}):")
+    for s in corpus.skipped:
+        _err(f"  [{s.reason}] {s.detail}")
+
+
+@main.command()
+@click.option("--length", type=click.IntRange(1), default=None,
+              help="Number of sounding notes (default 64 unless --bars/--choruses is given).")
+@click.option("--bars", type=click.IntRange(1), default=None, help="Length in bars.")
+@click.option("--choruses", type=click.IntRange(1), default=None,
+              help="Length in choruses of the changes.")
+@click.option("--chords", default=None, help='Changes to play over, bars separated by "|", '
+              'e.g. "Dm7 G7 | Cmaj7 |".')
+@click.option("--changes", "changes_name", default=None,
+              help="A built-in progression (see 'jazzgen changes'); default: blues.")
+@click.option("--key", default=None, help="Transpose the built-in progression to this key.")
+@click.option("--model", type=click.Path(path_type=Path), default=None,
+              help="Model bundle (default: ./models/default, else the shipped model).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("out/solo.mid"),
+              show_default=True, help="MIDI file to write (numbered when --num-outputs > 1).")
+@click.option("--seed", type=int, default=None,
+              help="Random seed; the same seed and inputs give the same file. Default: random "
+              "(printed, so a solo you like can be made again).")
+@click.option("--temperature", default=1.0, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Below 1: safer lines; above 1: wilder.")
+@click.option("--top-p", default=0.95, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True),
+              help="Nucleus sampling: draw from the smallest set of tokens with this much "
+              "probability.")
+@click.option("--tempo", type=click.FloatRange(20, 400), default=None,
+              help="BPM (default: the training corpus's median tempo).")
+@click.option("--num-outputs", default=1, show_default=True, type=click.IntRange(1, 100),
+              help="Write this many different solos (solo-1.mid, solo-2.mid, ...).")
+@click.option("--primer", type=click.Path(path_type=Path), default=None,
+              help="MIDI or MusicXML lick to start from; kept at the start of the output.")
+@click.option("--track", default=None, help="Melody track of the primer file.")
+@click.option("--instrument", type=click.Choice(sorted(SOLO_INSTRUMENTS)), default="tenor",
+              show_default=True, help="General MIDI sound of the solo.")
+@click.option("--no-band", is_flag=True, help="Write the solo alone.")
+@click.option("--no-comp", is_flag=True, help="No piano/guitar comping.")
+@click.option("--no-bass", is_flag=True, help="No walking bass.")
+@click.option("--no-drums", is_flag=True, help="No drums.")
+@click.option("--comp-instrument", type=click.Choice(sorted(COMP_INSTRUMENTS)), default="piano",
+              show_default=True)
+@click.option("--swing", type=click.Choice(list(SWING)), default=None,
+              help="Swing feel of band and solo eighths (default: medium for the band; the "
+              "solo keeps the feel it learned).")
+@click.option("--count-in", is_flag=True, help="Add a bar of count-in clicks.")
+@friendly_errors
+def generate(length, bars, choruses, chords, changes_name, key, model, output, seed, temperature,
+             top_p, tempo, num_outputs, primer, track, instrument, no_band, no_comp, no_bass,
+             no_drums, comp_instrument, swing, count_in) -> None:
+    """Improvise a solo over chord changes and write it as MIDI.
+
+    \b
+    Examples:
+      jazzgen generate --length 64
+      jazzgen generate --chords "F7 | Bb7 | F7 | Cm7 F7 |" --choruses 3 --tempo 160 --seed 7
+      jazzgen generate --changes rhythm --key Bb --choruses 2 --num-outputs 4
+      jazzgen generate --primer my_lick.mid --chords "Dm7 G7 | Cmaj7 |" --choruses 4
+    """
+    from jazzgen.band import BandConfig
+    from jazzgen.generate import Request, describe
+    from jazzgen.generate import generate as run
+    from jazzgen.sampling import SampleConfig
+
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    band = None
+    if not no_band:
+        band = BandConfig(piano=not no_comp, bass=not no_bass, drums=not no_drums,
+                          comp_program=COMP_INSTRUMENTS[comp_instrument],
+                          swing=SWING[swing or "medium"], count_in=count_in)
+    req = Request(length=length, bars=bars, choruses=choruses, chords=chords,
+                  changes_name=changes_name, key=key, seed=seed,
+                  sample=SampleConfig(temperature=temperature, top_p=top_p), tempo=tempo,
+                  num_outputs=num_outputs, primer=str(primer) if primer else None, band=band,
+                  swing=SWING[swing] if swing else None,
+                  solo_program=SOLO_INSTRUMENTS[instrument], track=track)
+    result = run(model, output, req)
+    for path, score in zip(result.paths, result.scores, strict=True):
+        click.echo(f"Wrote {path} ({describe(score)})")
+    _err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}")
+
+
+@main.command("changes")
+@click.option("--key", default=None, help="Show each progression in this key.")
+@friendly_errors
+def changes_cmd(key) -> None:
+    """List the built-in chord progressions.
+
+    \b
+    Example:
+      jazzgen changes --key Eb
+    """
+    from jazzgen.chords import PROGRESSIONS, progression_changes
+
+    for name, prog in PROGRESSIONS.items():
+        text = progression_changes(name, key)
+        click.echo(f"{name:<22} {prog.description} (in {key or prog.key})")
+        click.echo(f"    {text}")
+
+
+@main.command()
+@click.option("--corpus", default="midi_corpus", show_default=True,
+              type=click.Path(path_type=Path))
+@click.option("--track", default=None, help="Melody track (index or name).")
+@friendly_errors
+def stats(corpus, track) -> None:
+    """Read a corpus and print what training would see: pieces, notes, chords, skipped files.
+
+    \b
+    Example:
+      jazzgen stats --corpus ../shared/corpora/odd-midi
+    """
+    from jazzgen.corpus_stats import corpus_stats
+
+    s = corpus_stats(corpus, track=track, progress=_progress("Reading corpus"))
+    for line in s.lines():
+        click.echo(line)
+    _report_skipped(s.corpus)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

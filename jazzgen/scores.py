@@ -1,0 +1,204 @@
+"""Read MusicXML (and dispatch any supported file) into a Score; the only music21 reader.
+
+music21 is imported lazily (0.3 s) and always parses with ``forceSource=True``: its default
+is to load a pickle cache from the shared temp directory, which is both slow to trust and
+a code-execution risk.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jazzgen.notes import (
+    TICKS_PER_BEAT,
+    Chord,
+    ChordChange,
+    Note,
+    Score,
+    TimeSignature,
+    monophonic,
+)
+
+MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".rmi")
+XML_SUFFIXES = (".xml", ".musicxml", ".mxl")
+SUFFIXES = MIDI_SUFFIXES + XML_SUFFIXES
+
+# MusicXML <kind> values to the suffix a jazz musician writes.
+KIND_SUFFIX = {
+    "major": "", "minor": "m", "augmented": "aug", "diminished": "dim",
+    "dominant": "7", "dominant-seventh": "7", "major-seventh": "maj7", "minor-seventh": "m7",
+    "diminished-seventh": "dim7", "augmented-seventh": "7#5", "half-diminished": "m7b5",
+    "half-diminished-seventh": "m7b5", "major-minor": "mMaj7", "minor-major-seventh": "mMaj7",
+    "major-sixth": "6", "minor-sixth": "m6", "dominant-ninth": "9", "major-ninth": "maj9",
+    "minor-ninth": "m9", "dominant-11th": "11", "minor-11th": "m11", "dominant-13th": "13",
+    "major-13th": "maj13", "minor-13th": "m13", "suspended-fourth": "sus4",
+    "suspended-second": "sus2", "seventh-flat-five": "7b5",
+}
+
+
+class ScoreReadError(ValueError):
+    """A score file that cannot be read or holds no usable melody."""
+
+
+def read_score(path: str | os.PathLike, track: str | int | None = None) -> Score:
+    """Read a MIDI or MusicXML file by its extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        from jazzgen.midi_io import read_midi
+
+        return read_midi(path, track=track)
+    if suffix in XML_SUFFIXES:
+        return read_musicxml(path, track=track)
+    raise ScoreReadError(f"{path.name}: unsupported file type {suffix!r} "
+                         f"(expected one of {', '.join(SUFFIXES)})")
+
+
+def read_musicxml(path: str | os.PathLike, track: str | int | None = None) -> Score:
+    """Read a MusicXML lead sheet or solo: melody, chord symbols, meter, first tempo."""
+    path = Path(path)
+    try:
+        from music21 import converter
+
+        parsed = converter.parse(str(path), forceSource=True)
+    except Exception as exc:  # music21 raises many unrelated types for broken files
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ScoreReadError(f"{path.name}: unreadable MusicXML ({reason})") from None
+    parts = list(getattr(parsed, "parts", [])) or [parsed]
+    part = _pick_part(parts, track, path.name)
+    return _part_to_score(part, parsed, path)
+
+
+def _pick_part(parts, track, fname):
+    """The part named or numbered by ``track``, else the one with the most notes."""
+    if track is not None:
+        key = str(track).strip()
+        for i, p in enumerate(parts):
+            name = (p.partName or p.id or "") if hasattr(p, "partName") else ""
+            if (key.isdigit() and i == int(key)) or (not key.isdigit() and key.lower() in
+                                                      str(name).lower()):
+                return p
+        raise ScoreReadError(f"{fname}: no part matches {track!r}")
+    from music21 import harmony
+
+    def count(p) -> int:
+        return sum(1 for n in p.recurse().notes if not isinstance(n, harmony.ChordSymbol))
+
+    return max(parts, key=count)
+
+
+def _part_to_score(part, parsed, path: Path) -> Score:
+    from music21 import harmony, tempo
+
+    flat = part.flatten()
+    notes: list[Note] = []
+    symbols: list[tuple[int, Chord | None]] = []
+    for el in flat.stripTies().notes:
+        start = _ticks(el.offset)
+        if isinstance(el, harmony.ChordSymbol):
+            symbols.append((start, chord_from_music21(el)))
+            continue
+        dur = _ticks(el.quarterLength)
+        if dur <= 0:
+            continue  # grace notes have no written length
+        pitch = max(p.midi for p in el.pitches) if el.isChord else el.pitch.midi
+        vel = el.volume.velocity if el.volume.velocity else 90
+        notes.append(Note(int(pitch), start, dur, int(min(max(vel, 1), 127))))
+    for el in flat.getElementsByClass(harmony.NoChord):
+        symbols.append((_ticks(el.offset), None))
+    if not notes:
+        raise ScoreReadError(f"{path.name}: no melody notes")
+    line = monophonic(sorted(notes, key=lambda n: (n.start, -n.pitch)))
+    sig_list = _measure_signatures(part, flat)
+    bpm = 120.0
+    marks = list(parsed.flatten().getElementsByClass(tempo.MetronomeMark))
+    if marks and marks[0].number:
+        bpm = float(marks[0].getQuarterBPM() or marks[0].number)
+    end = max(n.end for n in line)
+    changes = _spans(symbols, end)
+    title = ""
+    if parsed.metadata is not None:
+        title = parsed.metadata.title or ""
+    return Score(notes=line, changes=changes, time_signatures=sig_list,
+                 tempo=round(min(max(bpm, 10.0), 1000.0), 3), title=title or path.stem)
+
+
+def _measure_signatures(part, flat) -> tuple[TimeSignature, ...]:
+    """The meter map from the measures as they are: a measure longer or shorter than its
+    time signature (a 5/4 bar in a 4/4 solo) gets a signature of its own, so later bar
+    lines stay where the file puts them."""
+    from music21 import meter
+
+    measures = list(part.getElementsByClass("Measure"))
+    out: list[TimeSignature] = []
+
+    def add(start: int, num: int, den: int) -> None:
+        if out and (out[-1].numerator, out[-1].denominator) == (num, den):
+            return
+        if out and out[-1].start == start:
+            out.pop()
+        out.append(TimeSignature(start, num, den))
+
+    if not measures:
+        for ts in flat.getElementsByClass(meter.TimeSignature):
+            try:
+                add(_ticks(ts.offset), ts.numerator, ts.denominator)
+            except ValueError:
+                continue
+        return tuple(out) if out and out[0].start == 0 else (TimeSignature(0), *out)
+    for m in measures:
+        length = _ticks(m.duration.quarterLength)
+        if length <= 0:
+            continue  # empty measures take no time
+        start = _ticks(m.offset)
+        if length % TICKS_PER_BEAT == 0:
+            num, den = length // TICKS_PER_BEAT, 4
+        elif length % (TICKS_PER_BEAT // 2) == 0:
+            num, den = length // (TICKS_PER_BEAT // 2), 8
+        else:
+            continue  # an odd pickup: keep the meter in force
+        add(start, num, den)
+    if not out or out[0].start != 0:
+        first = out[0] if out else TimeSignature(0)
+        out.insert(0, TimeSignature(0, first.numerator, first.denominator))
+    return tuple(out)
+
+
+def _spans(symbols: list[tuple[int, Chord | None]], end: int) -> tuple[ChordChange, ...]:
+    """Each chord symbol lasts until the next one (or the end of the music)."""
+    symbols = sorted(symbols, key=lambda s: s[0])
+    out = []
+    for i, (tick, chord) in enumerate(symbols):
+        stop = symbols[i + 1][0] if i + 1 < len(symbols) else max(end, tick + 1)
+        if chord is not None and stop > tick:
+            out.append(ChordChange(tick, stop - tick, chord))
+    return tuple(out)
+
+
+def _ticks(quarter_length) -> int:
+    """music21 offsets and lengths (quarter notes, possibly Fractions) to ticks."""
+    return int(round(float(quarter_length) * TICKS_PER_BEAT))
+
+
+def chord_from_music21(cs) -> Chord | None:
+    """A music21 ChordSymbol as our Chord, spelt the jazz way (never trusting its figure)."""
+    from jazzgen.chords import parse_chord
+
+    root = cs.root()
+    if root is None:
+        return None
+    name = root.name.replace("-", "b")
+    suffix = KIND_SUFFIX.get(cs.chordKind or "major")
+    bass = cs.bass()
+    slash = ""
+    if bass is not None and bass.pitchClass != root.pitchClass:
+        slash = "/" + bass.name.replace("-", "b")
+    if suffix is not None:
+        try:
+            return parse_chord(name + suffix + slash)
+        except ValueError:
+            pass
+    pcs = tuple(sorted({p.pitchClass for p in cs.pitches}))
+    return Chord(symbol=name + (cs.chordKindStr or ""), root=root.pitchClass, pcs=pcs,
+                 quality=cs.chordKind or "", bass=None if not slash else bass.pitchClass)

@@ -1,0 +1,85 @@
+"""Builders for tiny scores and corpora, shared by the tests."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from jazzgen.notes import ChordChange, Note, Score, TimeSignature
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+
+
+def chord(symbol: str):
+    """A Chord from a jazz symbol (through jazzgen.chords)."""
+    from jazzgen.chords import parse_chord
+
+    return parse_chord(symbol)
+
+
+def make_score(notes, changes=(), tempo=120.0, sigs=None, title="test") -> Score:
+    """A Score from [(pitch, start, duration)] and [(symbol, start, duration)], ticks."""
+    return Score(
+        notes=tuple(Note(p, s, d) for p, s, d in notes),
+        changes=tuple(ChordChange(s, d, chord(sym)) for sym, s, d in changes),
+        time_signatures=tuple(sigs or (TimeSignature(0),)),
+        tempo=tempo,
+        title=title,
+    )
+
+
+def random_line(seed: int, bars: int = 8, changes=("Dm7", "G7", "Cmaj7", "A7")) -> Score:
+    """A seeded jazz-ish line (swing eighths, triplets, rests) over a repeating ii-V-I."""
+    r = random.Random(seed)
+    notes, t = [], 0
+    end = bars * 96
+    while t < end:
+        kind = r.random()
+        if kind < 0.15:
+            t += 24  # a beat's rest
+            continue
+        if kind < 0.35 and t % 24 == 0:  # eighth-note triplet
+            for _ in range(3):
+                notes.append((r.randint(60, 76), t, 8))
+                t += 8
+            continue
+        if t % 24 == 0:  # swung eighth pair
+            notes.append((r.randint(58, 79), t, 16))
+            notes.append((r.randint(58, 79), t + 16, 8))
+            t += 24
+        else:
+            t += 24 - t % 24
+    notes = [n for n in notes if n[1] + n[2] <= end]
+    ch = [(changes[i % len(changes)], i * 96, 96) for i in range(bars)]
+    return make_score(notes, ch, tempo=150.0, title=f"line {seed}")
+
+
+def write_corpus(folder: Path, n: int = 4, bars: int = 8) -> Path:
+    """Write ``n`` seeded MIDI solos with chord markers into ``folder``."""
+    from jazzgen.midi_io import write_midi
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        write_midi(random_line(i, bars), folder / f"solo{i}.mid")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """Four short solos over ii-V-I changes."""
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
+    """A small bundle trained for one epoch on the tiny corpus (shared by many tests)."""
+    from jazzgen.config import ModelConfig, TrainConfig
+    from jazzgen.train import train
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    train(tiny_corpus, out, model_cfg=ModelConfig(embedding_size=8, lstm_size=16, lstm_layers=1),
+          train_cfg=TrainConfig(epochs=1, sequence_length=32, batch_size=16, seed=0),
+          log=lambda _m: None, verbose=0)
+    return out

@@ -1,0 +1,162 @@
+"""The command line, end to end on tiny corpora built in the tests."""
+
+import json
+import subprocess
+import sys
+
+import mido
+import pytest
+from click.testing import CliRunner
+from conftest import write_corpus
+
+from jazzgen.cli import main
+
+COMMANDS = ["train", "generate", "changes", "stats"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_help_does_not_import_tensorflow():
+    code = ("import sys; from click.testing import CliRunner; from jazzgen.cli import main; "
+            "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0; "
+            "assert 'generate' in r.output; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_version_and_module_entry_point():
+    from jazzgen import __version__
+
+    assert __version__ in run("--version").output
+    out = subprocess.run([sys.executable, "-m", "jazzgen", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "Usage" in out.stdout
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_has_help_with_an_example(cmd):
+    r = run(cmd, "--help")
+    assert r.exit_code == 0
+    assert "Example" in r.output
+
+
+def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
+    model = tmp_path / "m"
+    r = run("train", "--corpus", tiny_corpus, "--model", model, "--epochs", 1, "--seed", 3,
+            "--lstm-size", 16, "--lstm-layers", 1, "--embedding-size", 8, "--sequence-length",
+            32, "--batch-size", 16, "--learning-rate", 0.01, "--validation-fraction", 0.25,
+            "--patience", 2, "--dropout", 0.1, "--quiet")
+    assert r.exit_code == 0, r.output
+    assert "Validation NLL per event" in r.output and "unigram baseline" in r.output
+    assert sorted(p.name for p in model.iterdir()) == [
+        "config.json", "corpus.json", "history.json", "model.keras", "vocab.json"]
+    assert not (tmp_path / "m.checkpoint").exists()
+    hist = json.loads((model / "history.json").read_text())
+    assert len(hist["epochs"]) == 1 and hist["valid_nll_per_event"] > 0
+    out = tmp_path / "solo.mid"
+    r = run("generate", "--model", model, "--length", 24, "--output", out, "--seed", 5)
+    assert r.exit_code == 0, r.output
+    assert f"Wrote {out}" in r.output
+    mid = mido.MidiFile(out)
+    solo = [t for t in mid.tracks if any(m.type == "track_name" and m.name == "Solo" for m in t)]
+    assert sum(1 for m in solo[0] if m.type == "note_on" and m.velocity > 0) == 24
+
+
+def test_same_seed_same_bytes_different_seed_different_solo(tmp_path, tiny_model):
+    paths = []
+    for name, seed in (("a", 11), ("b", 11), ("c", 12)):
+        p = tmp_path / f"{name}.mid"
+        r = run("generate", "--model", tiny_model, "--bars", 4, "--seed", seed, "--output", p,
+                "--chords", "Dm7 G7 | Cmaj7 |")
+        assert r.exit_code == 0, r.output
+        paths.append(p.read_bytes())
+    assert paths[0] == paths[1]
+    assert paths[0] != paths[2]
+
+
+def test_sampling_options_are_accepted_and_change_the_solo(tmp_path, tiny_model):
+    a, b = tmp_path / "a.mid", tmp_path / "b.mid"
+    assert run("generate", "--model", tiny_model, "--length", 16, "--seed", 1, "-o", a,
+               "--temperature", 0.5, "--top-p", 0.8, "--tempo", 180, "--no-band").exit_code == 0
+    assert run("generate", "--model", tiny_model, "--length", 16, "--seed", 1, "-o", b,
+               "--temperature", 1.5, "--top-p", 1.0, "--tempo", 180, "--no-band").exit_code == 0
+    assert a.read_bytes() != b.read_bytes()
+    mid = mido.MidiFile(a)
+    assert len(mid.tracks) == 2  # conductor + solo: no band
+    tempo = next(m.tempo for m in mid.tracks[0] if m.type == "set_tempo")
+    assert round(mido.tempo2bpm(tempo)) == 180
+
+
+def test_errors_are_one_line_with_exit_1(tmp_path, tiny_model):
+    r = CliRunner().invoke(main, ["train", "--corpus", str(tmp_path / "nothing")])
+    assert r.exit_code == 1 and r.output.startswith("Error: corpus folder not found")
+    assert "Traceback" not in r.output
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.mid").write_bytes(b"junk")
+    r = CliRunner().invoke(main, ["train", "--corpus", str(tmp_path / "bad")])
+    assert r.exit_code == 1 and "no usable files" in r.output
+    r = CliRunner().invoke(main, ["generate", "--model", str(tmp_path / "nomodel")])
+    assert r.exit_code == 1 and "no model bundle" in r.output
+    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--chords", "Hmaj7 |"])
+    assert r.exit_code == 1 and "Hmaj7" in r.output
+    r = CliRunner().invoke(main, ["generate", "--length", "0"])
+    assert r.exit_code == 2  # usage error
+
+
+def test_bundle_with_other_vocabulary_is_refused(tmp_path, tiny_model):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model, bad)
+    tokens = json.loads((bad / "vocab.json").read_text())
+    (bad / "vocab.json").write_text(json.dumps(tokens[:-1]))
+    r = CliRunner().invoke(main, ["generate", "--model", str(bad), "--length", "4"])
+    assert r.exit_code == 1 and "vocabulary does not match" in r.output
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["format_version"] = 999
+    (bad / "config.json").write_text(json.dumps(cfg))
+    r = CliRunner().invoke(main, ["generate", "--model", str(bad), "--length", "4"])
+    assert r.exit_code == 1 and "format version 999" in r.output
+
+
+def test_interrupted_training_resumes_from_checkpoint(tmp_path, tiny_corpus, monkeypatch):
+    from jazzgen import train as train_mod
+    from jazzgen.config import ModelConfig, TrainConfig
+
+    mcfg = ModelConfig(embedding_size=8, lstm_size=8, lstm_layers=1)
+    tcfg = TrainConfig(epochs=3, sequence_length=32, batch_size=16, patience=5)
+    real = train_mod._CheckpointerMixin.on_epoch_end
+
+    def crash_after_epoch_2(self, epoch, logs=None):
+        real(self, epoch, logs)
+        if epoch + 1 == 2:
+            raise KeyboardInterrupt  # as if Ctrl-C arrived right after the checkpoint
+
+    monkeypatch.setattr(train_mod._CheckpointerMixin, "on_epoch_end", crash_after_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        train_mod.train(tiny_corpus, tmp_path / "m", model_cfg=mcfg, train_cfg=tcfg,
+                        log=lambda m: None, verbose=0)
+    state = json.loads((tmp_path / "m.checkpoint" / "state.json").read_text())
+    assert state["epoch"] == 2 and not (tmp_path / "m").exists()
+    monkeypatch.setattr(train_mod._CheckpointerMixin, "on_epoch_end", real)
+    logs = []
+    res = train_mod.train(tiny_corpus, tmp_path / "m", model_cfg=mcfg, train_cfg=tcfg,
+                          log=logs.append, verbose=0)
+    assert res.resumed_from == 2 and "after epoch 2" in logs[0]
+    assert res.epochs_run == 3
+    hist = json.loads((tmp_path / "m" / "history.json").read_text())
+    assert sorted(hist["epochs"]) == ["1", "2", "3"]
+    assert not (tmp_path / "m.checkpoint").exists()
+
+
+def test_stats_reports_corpus_and_skips(tmp_path):
+    write_corpus(tmp_path / "c", n=2)
+    (tmp_path / "c" / "junk.mid").write_bytes(b"junk")
+    r = CliRunner().invoke(main, ["stats", "--corpus", str(tmp_path / "c")])
+    assert r.exit_code == 0
+    assert "Pieces: 2 read, 1 skipped" in r.output
+    assert "Notes under a chord symbol: 100%" in r.output
+    assert "[unreadable]" in r.output

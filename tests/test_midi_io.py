@@ -1,0 +1,153 @@
+"""MIDI reading and writing: round trips, odd files, melody picking, chord recovery."""
+
+import io
+
+import mido
+import pytest
+from conftest import SHARED, make_score, random_line
+
+from jazzgen.midi_io import MidiReadError, read_midi, score_to_bytes, write_midi
+from jazzgen.notes import TimeSignature
+
+
+def triples(notes):
+    return [(n.pitch, n.start, n.duration) for n in notes]
+
+
+def test_write_read_roundtrip_keeps_notes_chords_tempo_meter(tmp_path):
+    s = random_line(1)
+    s = make_score(triples(s.notes), [(c.chord.symbol, c.start, c.duration) for c in s.changes],
+                   tempo=172.0, sigs=[TimeSignature(0), TimeSignature(384, 3, 4)])
+    path = write_midi(s, tmp_path / "a.mid")
+    back = read_midi(path)
+    assert triples(back.notes) == triples(s.notes)
+    assert [(c.chord.symbol, c.start) for c in back.changes] == \
+        [(c.chord.symbol, c.start) for c in s.changes]
+    assert back.tempo == pytest.approx(172.0, abs=0.01)
+    assert back.time_signatures == s.time_signatures
+
+
+def test_written_file_is_type1_with_names_programs_and_markers():
+    s = make_score([(60, 0, 24)], [("F7", 0, 96)])
+    mid = mido.MidiFile(file=io.BytesIO(score_to_bytes(s, solo_program=65)))
+    assert mid.type == 1
+    names = [next(m.name for m in t if m.type == "track_name") for t in mid.tracks]
+    assert names == ["test", "Solo"]
+    assert any(m.type == "marker" and m.text == "F7" for m in mid.tracks[0])
+    assert any(m.type == "set_tempo" for m in mid.tracks[0])
+    assert any(m.type == "program_change" and m.program == 65 for m in mid.tracks[1])
+
+
+def test_same_score_gives_identical_bytes():
+    s = random_line(2)
+    assert score_to_bytes(s) == score_to_bytes(s)
+
+
+def _mido_file(tpb=96, mtype=1):
+    return mido.MidiFile(type=mtype, ticks_per_beat=tpb)
+
+
+def _save(mid, path):
+    mid.save(path)
+    return path
+
+
+def test_type0_melody_is_picked_over_drums_and_chords(tmp_path):
+    mid = _mido_file(tpb=96, mtype=0)
+    t = mido.MidiTrack()
+    mid.tracks.append(t)
+    t.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(200)))
+    # each beat: drums (ch 9), a 3-note chord (ch 1), a melody note (ch 0, zero-velocity off)
+    for beat in range(16):
+        t.append(mido.Message("note_on", channel=9, note=42, velocity=80, time=0))
+        for p in (48, 52, 55):
+            t.append(mido.Message("note_on", channel=1, note=p, velocity=50, time=0))
+        t.append(mido.Message("note_on", channel=0, note=70 + beat % 5, velocity=90, time=0))
+        t.append(mido.Message("note_on", channel=0, note=70 + beat % 5, velocity=0, time=48))
+        for p in (48, 52, 55):
+            t.append(mido.Message("note_off", channel=1, note=p, velocity=0, time=0))
+        t.append(mido.Message("note_off", channel=9, note=42, velocity=0, time=48))
+    score = read_midi(_save(mid, tmp_path / "t0.mid"))
+    assert [n.pitch for n in score.notes][:5] == [70, 71, 72, 73, 74]
+    assert all(n.duration == 12 and n.start % 24 == 0 for n in score.notes)  # 48/96 beat
+    assert score.tempo == pytest.approx(200, abs=0.01)
+    assert {p.is_drum for p in score.parts} == {True, False}
+    # the chord part (C major triad) is recovered as the changes
+    assert score.changes and score.changes[0].chord.root == 0
+
+
+def test_track_option_overrides_the_choice(tmp_path):
+    mid = _mido_file(tpb=480)
+    for name, base in (("Lead", 72), ("Second", 60)):
+        t = mido.MidiTrack()
+        t.append(mido.MetaMessage("track_name", name=name))
+        for i in range(8):
+            t.append(mido.Message("note_on", note=base + i, velocity=80, time=0))
+            t.append(mido.Message("note_off", note=base + i, velocity=0, time=240))
+        mid.tracks.append(t)
+    path = _save(mid, tmp_path / "two.mid")
+    assert read_midi(path).notes[0].pitch == 72
+    assert read_midi(path, track="second").notes[0].pitch == 60
+    assert read_midi(path, track=1).notes[0].pitch == 60
+    with pytest.raises(MidiReadError, match="no track matches"):
+        read_midi(path, track="tuba")
+
+
+def test_odd_ticks_per_beat_and_triplets(tmp_path):
+    mid = _mido_file(tpb=1000)
+    t = mido.MidiTrack()
+    mid.tracks.append(t)
+    for i in range(9):  # eighth-note triplets at 1000 ticks per beat: 333/334 ticks
+        t.append(mido.Message("note_on", note=60 + i, velocity=80, time=0 if i == 0 else 0))
+        t.append(mido.Message("note_off", note=60 + i, velocity=0, time=333 if i % 3 else 334))
+    score = read_midi(_save(mid, tmp_path / "trip.mid"))
+    assert [n.start for n in score.notes] == [0, 8, 16, 24, 32, 40, 48, 56, 64]
+
+
+# Malformed files as hex dumps: a header that ends early, and not MIDI at all.
+TRUNCATED = bytes.fromhex("4d546864 00000006 0001 0001 0060 4d54726b 00000010 00903c40")
+NOT_MIDI = b"This is a text file, not music.\n"
+
+
+@pytest.mark.parametrize("data,msg", [(TRUNCATED, "corrupt"), (NOT_MIDI, "not a MIDI file"),
+                                      (b"", "not a MIDI file")])
+def test_broken_files_raise_one_clear_error(tmp_path, data, msg):
+    path = tmp_path / "bad.mid"
+    path.write_bytes(data)
+    with pytest.raises(MidiReadError, match=msg):
+        read_midi(path)
+
+
+def test_drums_only_file_has_no_melody(tmp_path):
+    mid = _mido_file()
+    t = mido.MidiTrack()
+    mid.tracks.append(t)
+    for _ in range(8):
+        t.append(mido.Message("note_on", channel=9, note=36, velocity=90, time=0))
+        t.append(mido.Message("note_off", channel=9, note=36, velocity=0, time=96))
+    with pytest.raises(MidiReadError, match="no melody"):
+        read_midi(_save(mid, tmp_path / "drums.mid"))
+
+
+def test_smpte_overflow_division_reads_as_55440_ppq(tmp_path):
+    data = bytearray(score_to_bytes(make_score([(60, 0, 24), (62, 24, 24)])))
+    # rewrite the division to 0xD890 and scale every delta time by 55440/480 = 115.5:
+    mid = mido.MidiFile(file=io.BytesIO(bytes(data)))
+    for track in mid.tracks:
+        for msg in track:
+            msg.time = int(msg.time * 115.5)
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    raw = bytearray(buf.getvalue())
+    raw[12:14] = bytes.fromhex("d890")
+    path = tmp_path / "smpte.mid"
+    path.write_bytes(bytes(raw))
+    assert triples(read_midi(path).notes) == [(60, 0, 24), (62, 24, 24)]
+
+
+@pytest.mark.skipif(not (SHARED / "wjazzd" / "midi").is_dir(), reason="../shared corpora absent")
+def test_real_wjazzd_file_with_0xd890_division():
+    path = SHARED / "wjazzd" / "midi" / "EricDolphy_Serene_FINAL.mid"
+    score = read_midi(path)
+    assert len(score.notes) > 100
+    assert 40 < score.tempo < 300
