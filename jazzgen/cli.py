@@ -79,6 +79,9 @@ def main() -> None:
 @click.option("--patience", default=4, show_default=True, type=click.IntRange(1),
               help="Stop after this many epochs without a better validation loss.")
 @click.option("--no-transpose", is_flag=True, help="Do not augment training data to 12 keys.")
+@click.option("--keys", default=12, show_default=True, type=click.IntRange(1, 12),
+              help="Keys each training piece is transposed to (12 = all; fewer, chosen at "
+              "random per piece, for large corpora).")
 @click.option("--track", default=None, help="Melody track (index or name) in multi-track "
               "files; picked automatically by default.")
 @click.option("--fresh", is_flag=True, help="Ignore an interrupted run's checkpoint.")
@@ -86,7 +89,7 @@ def main() -> None:
 @friendly_errors
 def train(corpus, model, epochs, seed, sequence_length, batch_size, lstm_size, lstm_layers,
           embedding_size, dropout, learning_rate, validation_fraction, patience, no_transpose,
-          track, fresh, quiet) -> None:
+          keys, track, fresh, quiet) -> None:
     """Train the LSTM on a corpus and write a model bundle.
 
     \b
@@ -101,7 +104,7 @@ def train(corpus, model, epochs, seed, sequence_length, batch_size, lstm_size, l
 
     tcfg = TrainConfig(epochs=epochs, batch_size=batch_size, sequence_length=sequence_length,
                        learning_rate=learning_rate, validation_fraction=validation_fraction,
-                       patience=patience, seed=seed, transpose=not no_transpose)
+                       patience=patience, seed=seed, transpose=not no_transpose, keys=keys)
     mcfg = ModelConfig(embedding_size=embedding_size, lstm_size=lstm_size,
                        lstm_layers=lstm_layers, dropout=dropout)
     try:

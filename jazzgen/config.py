@@ -70,7 +70,9 @@ class TrainConfig:
     validation_fraction: float = 0.1
     patience: int = 4
     seed: int = 0
-    transpose: bool = True  # augment the training split with all 12 keys
+    transpose: bool = True  # augment the training split with other keys
+    keys: int = 12  # keys per training piece when transposing: 12 = all; fewer = a seeded
+    # random choice per piece (the original key always included), for large corpora
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.sequence_length < 4:
@@ -78,6 +80,8 @@ class TrainConfig:
         if not 0.0 <= self.validation_fraction < 0.9:
             raise ValueError(f"validation fraction must be in [0, 0.9), got "
                              f"{self.validation_fraction}")
+        if not 1 <= self.keys <= 12:
+            raise ValueError(f"keys must be 1..12, got {self.keys}")
         if self.learning_rate <= 0:
             raise ValueError("learning rate must be positive")
 
@@ -88,12 +92,16 @@ def to_dict(cfg: Any) -> dict:
 
 
 def from_dict(cls: type, data: dict) -> Any:
-    """Rebuild a config from JSON data; unknown or missing keys are an error."""
-    names = {f.name for f in dataclasses.fields(cls)}
+    """Rebuild a config from JSON data; unknown keys, or missing ones without a default, are
+    an error (a setting added later with a default reads older bundles unchanged)."""
+    fields = dataclasses.fields(cls)
+    names = {f.name for f in fields}
     unknown = set(data) - names
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown settings {sorted(unknown)}")
-    missing = names - set(data)
+    optional = {f.name for f in fields if f.default is not dataclasses.MISSING
+                or f.default_factory is not dataclasses.MISSING}
+    missing = names - set(data) - optional
     if missing:
         raise ValueError(f"{cls.__name__}: missing settings {sorted(missing)}")
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})

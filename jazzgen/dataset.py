@@ -68,8 +68,13 @@ def find_files(root: str | os.PathLike) -> list[Path]:
 def _load_one(args: tuple[str, str | int | None]) -> tuple[str, Score | None, str, str]:
     """Read one file; returns (path, score or None, reason, detail). Never raises."""
     path, track = args
+    from jazzgen import score_cache
+
     try:
-        score = read_score(path, track=track)
+        score = score_cache.load(Path(path), track)
+        if score is None:
+            score = read_score(path, track=track)
+            score_cache.store(Path(path), track, score)
     except ValueError as exc:
         msg = str(exc)
         reason = "no melody" if "no melody" in msg or "no track matches" in msg else "unreadable"
@@ -193,6 +198,16 @@ def make_windows(pieces: Sequence[Encoded], length: int, stride: int | None = No
     return out
 
 
+def _shifts(cfg: TrainConfig, rng: np.random.Generator) -> list[int]:
+    """Semitone shifts for one training piece: 0 plus ``keys - 1`` others in -5..+6."""
+    if not cfg.transpose or cfg.keys == 1:
+        return [0]
+    others = [k for k in range(-5, 7) if k != 0]
+    if cfg.keys == 12:
+        return [0, *others]
+    return [0, *sorted(rng.choice(others, size=cfg.keys - 1, replace=False).tolist())]
+
+
 @dataclass(frozen=True)
 class TrainingData:
     """Encoded training and validation sets, ready for Keras."""
@@ -205,16 +220,30 @@ class TrainingData:
     valid_sequences: tuple[np.ndarray, ...]
 
 
-def build_training_data(corpus: Corpus, vocab: Vocabulary, cfg: TrainConfig) -> TrainingData:
-    """Encode, split by piece, transpose the training split to 12 keys, cut windows."""
+def build_training_data(corpus: Corpus, vocab: Vocabulary, cfg: TrainConfig,
+                        valid_names: Sequence[str] | None = None) -> TrainingData:
+    """Encode, split by piece, transpose the training split to other keys, cut windows.
+
+    ``valid_names`` (file names) fixes the validation pieces instead of a seeded draw.
+    """
     encoded = [encode(score, vocab) for _, score in corpus.pieces]
     names = [p for p, _ in corpus.pieces]
-    tr, va = split_pieces(len(encoded), cfg.validation_fraction, cfg.seed)
-    shifts = range(-5, 7) if cfg.transpose else (0,)
-    train_encs = [transpose_encoded(encoded[i], k, vocab) for i in tr for k in shifts]
+    if valid_names is not None:
+        wanted = set(valid_names)
+        va = [i for i, n in enumerate(names) if Path(n).name in wanted]
+        tr = [i for i in range(len(names)) if i not in set(va)]
+    else:
+        tr, va = split_pieces(len(encoded), cfg.validation_fraction, cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    train_encs = []
+    for i in tr:
+        for k in _shifts(cfg, rng):
+            train_encs.append(transpose_encoded(encoded[i], k, vocab))
     valid_encs = [encoded[i] for i in va]
     return TrainingData(
-        train=make_windows(train_encs, cfg.sequence_length),
+        # Training windows do not overlap (every step trains); validation windows overlap by
+        # half so each scored event has context before it, as it would in a whole piece.
+        train=make_windows(train_encs, cfg.sequence_length, stride=cfg.sequence_length),
         valid=make_windows(valid_encs, cfg.sequence_length) if valid_encs else None,
         train_pieces=tuple(names[i] for i in tr),
         valid_pieces=tuple(names[i] for i in va),

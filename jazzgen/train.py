@@ -74,12 +74,12 @@ def windows_nll(model, windows: Windows, batch_size: int = 64) -> float:
 
 
 def _fingerprint(corpus: Corpus, enc: EncodingConfig, mcfg: ModelConfig,
-                 tcfg: TrainConfig) -> str:
+                 tcfg: TrainConfig, valid_names: list[str] | None) -> str:
     """Identifies a training setup, so a checkpoint resumes only the same run."""
     h = hashlib.sha256()
     cfg = {"e": to_dict(enc), "m": to_dict(mcfg),
            "t": {k: v for k, v in to_dict(tcfg).items() if k not in ("epochs", "patience")}}
-    h.update(json.dumps(cfg, sort_keys=True).encode())
+    h.update(json.dumps([cfg, sorted(valid_names or [])], sort_keys=True).encode())
     for path, score in corpus.pieces:
         h.update(f"{path}:{len(score.notes)}:{score.end}\n".encode())
     return h.hexdigest()[:16]
@@ -109,6 +109,7 @@ def train(
     log: Log = print,
     verbose: int = 2,
     resume: bool = True,
+    valid_names: list[str] | None = None,
 ) -> TrainResult:
     """Train on every readable file under ``corpus_dir`` and write the bundle to ``model_dir``.
 
@@ -122,7 +123,7 @@ def train(
     model_dir = Path(model_dir)
     corpus = load_corpus(corpus_dir, track=track, progress=progress)
     vocab = Vocabulary(enc_cfg)
-    data = build_training_data(corpus, vocab, train_cfg)
+    data = build_training_data(corpus, vocab, train_cfg, valid_names=valid_names)
     baseline = unigram_nll(data, len(vocab))
 
     from jazzgen.tf_quiet import import_keras
@@ -132,7 +133,7 @@ def train(
 
     keras.utils.set_random_seed(train_cfg.seed)
     ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint")
-    fingerprint = _fingerprint(corpus, enc_cfg, model_cfg, train_cfg)
+    fingerprint = _fingerprint(corpus, enc_cfg, model_cfg, train_cfg, valid_names)
     state = _read_state(ckpt_dir, fingerprint) if resume else None
     if state is not None:
         model = keras.models.load_model(ckpt_dir / "last.keras", safe_mode=True)

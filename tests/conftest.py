@@ -83,3 +83,11 @@ def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
           train_cfg=TrainConfig(epochs=1, sequence_length=32, batch_size=16, seed=0),
           log=lambda _m: None, verbose=0)
     return out
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_score_cache(tmp_path_factory):
+    """Tests never read or write the user's parse cache."""
+    import os
+
+    os.environ["JAZZGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("score-cache"))

@@ -1,0 +1,53 @@
+"""Train the shipped model on the Weimar Jazz Database solos with the committed split.
+
+    python bench/train_wjazzd.py [--source DIR] [--epochs N] [--out jazzgen/data/wjazzd-lstm]
+
+The data is never copied into the repo: the training corpus is a temporary folder of
+symbolic links to the MusicXML solos. The split (bench/wjazzd_split.json) keeps whole
+solos, and alternate takes of one performance, apart. The test solos are left out of
+training entirely; the validation solos steer early stopping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wjazzd import link_corpus, load_split, source_dir  # noqa: E402
+
+from jazzgen.config import ModelConfig, TrainConfig  # noqa: E402
+from jazzgen.train import train  # noqa: E402
+
+MODEL = ModelConfig(embedding_size=64, lstm_size=256, lstm_layers=2, dropout=0.3)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--source", default=None, help="WJazzD MusicXML folder")
+    ap.add_argument("--out", default="jazzgen/data/wjazzd-lstm")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--keys", type=int, default=3, help="keys per training solo")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    src = source_dir(args.source)
+    split = load_split()
+    work = Path(tempfile.mkdtemp(prefix="wjazzd-train-"))
+    corpus = link_corpus(src, split["train"] + split["valid"], work / "corpus")
+    tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, sequence_length=128,
+                       learning_rate=2e-3, patience=3, seed=args.seed, keys=args.keys)
+    t0 = time.time()
+    res = train(corpus, args.out, model_cfg=MODEL, train_cfg=tcfg,
+                progress=lambda d, n, _p: print(f"\rparsed {d}/{n}", end="", file=sys.stderr),
+                valid_names=split["valid"], log=print)
+    print(f"\ntrained in {time.time() - t0:.0f} s: {res.epochs_run} epochs (best "
+          f"{res.best_epoch}), valid NLL/event {res.valid_nll:.4f} (unigram "
+          f"{res.unigram_nll:.4f}), {res.train_events} train events")
+
+
+if __name__ == "__main__":
+    main()
