@@ -29,8 +29,14 @@ def friendly_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except (ValueError, OSError) as exc:
-            msg = str(exc) if isinstance(exc, ValueError) else f"{exc.strerror}: {exc.filename}"
+            if isinstance(exc, ValueError) or not exc.strerror:
+                msg = str(exc)
+            else:
+                msg = exc.strerror + (f": {exc.filename}" if exc.filename else "")
             raise click.ClickException(msg) from None
 
     return wrapper
@@ -248,7 +254,8 @@ def changes_cmd(key) -> None:
     for name, prog in PROGRESSIONS.items():
         text = progression_changes(name, key)
         click.echo(f"{name:<22} {prog.description} (in {key or prog.key})")
-        click.echo(f"    {text}")
+        for line in text.strip().splitlines():
+            click.echo(f"    {line.strip()}")
 
 
 @main.command()
