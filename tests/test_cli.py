@@ -63,6 +63,10 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     mid = mido.MidiFile(out)
     solo = [t for t in mid.tracks if any(m.type == "track_name" and m.name == "Solo" for m in t)]
     assert sum(1 for m in solo[0] if m.type == "note_on" and m.velocity > 0) == 24
+    from music21 import converter
+
+    parsed = converter.parse(str(out), forceSource=True)  # music21 opens it too
+    assert len(parsed.parts) >= 2 and len(parsed.parts[0].recurse().notes) >= 20
 
 
 def test_same_seed_same_bytes_different_seed_different_solo(tmp_path, tiny_model):
