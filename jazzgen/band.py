@@ -61,7 +61,7 @@ class BandConfig:
     count_in: bool = False
     comp_velocity: int = 62
     bass_velocity: int = 86
-    drums_velocity: int = 78
+    drums_velocity: int = 100
     ride: int = 51
     feather_kick: bool = False
 
@@ -341,7 +341,7 @@ def _drums(
 
     def hit(pitch: int, t: int, vel: float) -> None:
         if t < end:
-            notes.append(Note(pitch, t, min(6, end - t), int(np.clip(vel, 1, 127))))
+            notes.append(Note(pitch, t, min(12, end - t), int(np.clip(vel, 1, 127))))
 
     for start, length, beat in bars:
         off = round(off_frac * beat)

@@ -202,10 +202,16 @@ def _report_skipped(corpus) -> None:
               help="Swing feel of band and solo eighths (default: medium for the band; the "
               "solo keeps the feel it learned).")
 @click.option("--count-in", is_flag=True, help="Add a bar of count-in clicks.")
+@click.option("--wav", is_flag=True, help="Also render each solo to WAV (FluidSynth).")
+@click.option("--sheet", is_flag=True, help="Also write a MusicXML lead sheet of each solo.")
+@click.option("--roll", is_flag=True, help="Also draw a piano-roll PNG of each solo.")
+@click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="General MIDI .sf2 for --wav (default: $JAZZGEN_SOUNDFONT, "
+              "else the system's FluidR3_GM.sf2).")
 @friendly_errors
 def generate(length, bars, choruses, chords, changes_name, key, model, output, seed, temperature,
              top_p, tempo, num_outputs, primer, track, instrument, no_band, no_comp, no_bass,
-             no_drums, comp_instrument, swing, count_in) -> None:
+             no_drums, comp_instrument, swing, count_in, wav, sheet, roll, soundfont) -> None:
     """Improvise a solo over chord changes and write it as MIDI.
 
     \b
@@ -214,12 +220,17 @@ def generate(length, bars, choruses, chords, changes_name, key, model, output, s
       jazzgen generate --chords "F7 | Bb7 | F7 | Cm7 F7 |" --choruses 3 --tempo 160 --seed 7
       jazzgen generate --changes rhythm --key Bb --choruses 2 --num-outputs 4
       jazzgen generate --primer my_lick.mid --chords "Dm7 G7 | Cmaj7 |" --choruses 4
+      jazzgen generate --chords "Dm7 G7 | Cmaj7 |" --choruses 4 --wav --sheet --roll
     """
     from jazzgen.band import BandConfig
     from jazzgen.generate import Request, describe
     from jazzgen.generate import generate as run
     from jazzgen.sampling import SampleConfig
 
+    if wav:  # fail before sampling when the synthesizer is missing
+        from jazzgen.render import check_synth
+
+        check_synth(soundfont)
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     band = None
@@ -236,7 +247,70 @@ def generate(length, bars, choruses, chords, changes_name, key, model, output, s
     result = run(model, output, req)
     for path, score in zip(result.paths, result.scores, strict=True):
         click.echo(f"Wrote {path} ({describe(score)})")
+        if wav:
+            from jazzgen.render import render_wav
+
+            click.echo(f"Wrote {render_wav(path, path.with_suffix('.wav'), soundfont=soundfont)}")
+        if sheet:
+            from jazzgen.sheet import write_lead_sheet
+
+            click.echo(f"Wrote {write_lead_sheet(score, path.with_suffix('.musicxml'))}")
+        if roll:
+            from jazzgen.roll import write_piano_roll
+
+            click.echo(f"Wrote {write_piano_roll(score, path.with_suffix('.png'))}")
     _err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}")
+
+
+@main.command("render")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--wav/--no-wav", default=True, show_default=True,
+              help="Render audio through FluidSynth to FILE.wav.")
+@click.option("--sheet", is_flag=True, help="Write a MusicXML lead sheet to FILE.musicxml.")
+@click.option("--roll", is_flag=True, help="Write a piano-roll picture to FILE.png.")
+@click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="General MIDI .sf2 (default: $JAZZGEN_SOUNDFONT, else the "
+              "system's FluidR3_GM.sf2).")
+@friendly_errors
+def render_cmd(file, wav, sheet, roll, soundfont) -> None:
+    """Turn a MIDI solo into audio, a lead sheet and/or a piano roll beside it.
+
+    \b
+    Examples:
+      jazzgen render out/solo.mid                   # out/solo.wav
+      jazzgen render out/solo.mid --sheet --roll    # also out/solo.musicxml and out/solo.png
+      jazzgen render out/solo.mid --no-wav --roll
+    """
+    from jazzgen.render import render_all
+
+    if not (wav or sheet or roll):
+        raise click.UsageError("nothing to write: leave out --no-wav or add --sheet / --roll")
+    for path in render_all(file, wav=wav, sheet=sheet, roll=roll, soundfont=soundfont):
+        click.echo(f"Wrote {path}")
+
+
+@main.command("play")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="General MIDI .sf2 for MIDI files.")
+@friendly_errors
+def play_cmd(file, soundfont) -> None:
+    """Play a MIDI or WAV file; with no sound device, say so and write FILE.wav instead.
+
+    \b
+    Example:
+      jazzgen play out/solo.mid
+    """
+    from jazzgen import render
+
+    try:
+        click.echo(render.play(file, soundfont=soundfont))
+    except render.NoAudioError as exc:
+        if file.suffix.lower() == ".wav":
+            raise
+        wav = render.render_wav(file, file.with_suffix(".wav"), soundfont=soundfont)
+        _err(f"Cannot play here: {exc}")
+        click.echo(f"Wrote {wav}")
 
 
 @main.command("changes")

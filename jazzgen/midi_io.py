@@ -181,6 +181,12 @@ def _open(path: Path) -> mido.MidiFile:
         raise MidiReadError(f"{path.name}: corrupt MIDI ({reason})") from None
 
 
+def midi_length_seconds(path: str | os.PathLike) -> float:
+    """Length of a MIDI file in seconds, every tempo change honoured (a Score keeps only the
+    first tempo, so this asks mido)."""
+    return float(_open(Path(path)).length)
+
+
 def _close(voices, ti, name, programs, key, start_vel, now, q) -> None:
     """Finish one sounding note and file it under its (track, channel) voice."""
     channel, pitch = key

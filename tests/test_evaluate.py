@@ -1,0 +1,196 @@
+"""Tests for jazzgen.evaluate: likelihood against a hand-stepped network and hand-counted
+baselines, the n-gram order choice, and generated-vs-reference reports on tiny folders."""
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pytest
+from conftest import make_score, random_line, write_corpus
+
+from jazzgen.bundle import load_bundle
+from jazzgen.dataset import load_corpus
+from jazzgen.encoding import encode
+from jazzgen.evaluate import EvaluateError, evaluate_generated, evaluate_likelihood
+from jazzgen.midi_io import write_midi
+
+MOTIF = (60, 62, 64, 67, 65, 64, 62, 59)  # a fixed eighth-note line, for predictable corpora
+
+
+def motif_line(title: str, bars: int = 4, shift: int = 0):
+    """The motif in straight eighths over ii-V-I-VI, ``bars`` bars."""
+    notes = [(MOTIF[i % len(MOTIF)] + shift, i * 12, 12) for i in range(bars * 8)]
+    changes = [(("Dm7", "G7", "Cmaj7", "A7")[b % 4], b * 96, 96) for b in range(bars)]
+    return make_score(notes, changes, title=title)
+
+
+def write_scores(folder, scores):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, s in enumerate(scores):
+        write_midi(s, folder / f"piece{i}.mid")
+    return folder
+
+
+def hand_scored(model_dir, folder):
+    """(summed NLL, events, pitch targets, argmax hits) by stepping the network one piece
+    at a time, batch 1, with a plain log-softmax."""
+    bundle = load_bundle(model_dir)
+    vocab, net = bundle.vocab, bundle.net
+    total, events, pitches, hits = 0.0, 0, 0, 0
+    for _, score in load_corpus(folder).pieces:
+        enc = encode(score, vocab)
+        state = net.initial_state(1)
+        for t in range(len(enc) - 1):
+            logits, state = net.step(enc.tokens[t:t + 1], enc.pos[t:t + 1],
+                                     enc.roots[t:t + 1], enc.pcs[t:t + 1], state)
+            logp = logits[0] - np.log(np.exp(logits[0]).sum())
+            target = int(enc.tokens[t + 1])
+            total -= logp[target]
+            events += 1
+            if vocab.is_pitch(target):
+                pitches += 1
+                cand = logits[0][vocab.rest_id:vocab.first_duration_id]
+                hits += int(np.argmax(cand)) + vocab.rest_id == target
+    return total, events, pitches, hits
+
+
+def test_lstm_row_matches_a_hand_stepped_network(tiny_model, tiny_corpus, tmp_path):
+    # Pieces of three lengths, so the batched run must stop each piece at its own end.
+    test = write_scores(tmp_path / "test", [random_line(10 + b, bars=b) for b in (2, 5, 3)])
+    report = evaluate_likelihood(tiny_model, test, tiny_corpus)
+    total, events, pitches, hits = hand_scored(tiny_model, test)
+    lstm = report.row("LSTM")
+    assert report.events == events and report.notes == pitches
+    assert report.test_pieces == 3
+    assert lstm.nll_event == pytest.approx(total / events, rel=1e-9)
+    assert lstm.perplexity == pytest.approx(math.exp(total / events), rel=1e-12)
+    assert lstm.nll_note == pytest.approx(lstm.nll_event * events / pitches, rel=1e-12)
+    assert lstm.pitch_acc == pytest.approx(hits / pitches)
+    assert lstm.pitch_acc <= lstm.pitch_top5 <= 1.0
+    assert lstm.extra == {"layers": 1, "units": 16}
+
+
+def test_unigram_row_is_add_one_counts_over_the_transposed_training_set(tiny_model, tmp_path):
+    train = write_scores(tmp_path / "train", [motif_line(f"m{i}", bars=2 + i) for i in range(3)])
+    test = write_scores(tmp_path / "test", [random_line(7, bars=3)])
+    report = evaluate_likelihood(tiny_model, test, train, valid_dir=train)
+    bundle = load_bundle(tiny_model)
+    vocab = bundle.vocab
+    assert bundle.train.transpose and bundle.train.keys == 12
+    # The bundle trained in all 12 keys, so every training piece counts 12 times.
+    counts = np.zeros(len(vocab))
+    for _, score in load_corpus(train).pieces:
+        enc = encode(score, vocab)
+        for shift in range(-5, 7):
+            shifted = [vocab.pitch_id(vocab.pitch_of(t) + shift) if vocab.is_pitch(t) else t
+                       for t in enc.tokens[1:].tolist()]
+            counts += np.bincount(shifted, minlength=len(vocab))
+    p = (counts + 1) / (counts.sum() + len(vocab))
+    target = encode(load_corpus(test).pieces[0][1], vocab).tokens[1:]
+    uni = report.row("unigram")
+    assert report.train_sequences == 36 and report.train_pieces == 3
+    assert uni.nll_event == pytest.approx(-np.log(p[target]).mean(), rel=1e-9)
+    best = vocab.rest_id + int(np.argmax(p[vocab.rest_id:vocab.first_duration_id]))
+    is_pitch = (target >= vocab.first_pitch_id) & (target < vocab.first_duration_id)
+    assert uni.pitch_acc == pytest.approx(np.mean(target[is_pitch] == best))
+
+
+def test_ngram_order_is_chosen_on_validation_and_beats_unigram_on_a_pattern(tiny_model,
+                                                                           tmp_path):
+    train = write_scores(tmp_path / "train", [motif_line(f"t{i}", bars=4) for i in range(4)])
+    valid = write_scores(tmp_path / "valid", [motif_line("v", bars=3, shift=2)])
+    test = write_scores(tmp_path / "test", [motif_line("x", bars=5, shift=-3)])
+    report = evaluate_likelihood(tiny_model, test, train, valid_dir=valid)
+    ngram, uni = report.row("n-gram"), report.row("unigram")
+    order = ngram.extra["order"]
+    assert order > 1
+    assert report.order_nll[str(order)] == min(report.order_nll.values())
+    assert report.valid_source == "validation" and report.valid_pieces == 1
+    assert ngram.nll_event < 0.5 * uni.nll_event
+    assert ngram.pitch_acc > 0.9 > uni.pitch_acc
+    text = report.table()
+    assert f"{order}-gram Kneser-Ney" in text and "unigram add-one" in text
+    assert json.loads(json.dumps(report.to_dict(), allow_nan=False)) == report.to_dict()
+
+
+def test_without_a_validation_folder_training_pieces_are_held_out(tiny_model, tiny_corpus,
+                                                                  tmp_path):
+    test = write_scores(tmp_path / "test", [random_line(20, bars=2)])
+    report = evaluate_likelihood(tiny_model, test, tiny_corpus)
+    # The bundle's own 10% split of the 4 tiny pieces: 3 fit the baselines, 1 picks the order.
+    assert (report.train_pieces, report.valid_pieces) == (3, 1)
+    assert report.valid_source == "held-out training"
+    assert set(report.order_nll) == {str(k) for k in range(1, 8)}
+
+
+@pytest.fixture(scope="module")
+def swing_folder(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("swing"), n=10, bars=8)
+
+
+def test_identical_sets_look_alike_and_are_copies(swing_folder, tmp_path):
+    same = shutil.copytree(swing_folder, tmp_path / "same")
+    report = evaluate_generated(same, swing_folder, train_dir=swing_folder, seed=0)
+    g, r = report.generated, report.reference
+    assert g.pieces == r.pieces == 10
+    for name in ("H1", "H4", "GS", "CPI", "pitch_range"):
+        assert g.stats[name] == r.stats[name] and g.stats[name].n == 10
+    assert g.harmony == r.harmony and 0 < g.harmony["chord_tone_share"] < 1
+    assert g.copy["rate"] == 1.0 and g.copy["longest_run_notes"] > 30
+    for name in ("total_pitch_count", "pitch_range", "avg_pitch_interval", "avg_ioi",
+                 "note_length_histogram"):
+        assert report.features[name]["oa"] > 0.75
+    assert 0.2 <= report.two_sample_accuracy <= 0.8
+    assert report.histograms["interval"]["generated"] == report.histograms["interval"][
+        "reference"]
+
+
+def test_a_different_style_is_told_apart(swing_folder, tmp_path):
+    rng = np.random.default_rng(1)
+    quarters = [make_score([(int(rng.integers(40, 52)), 24 * i, 24) for i in range(32)],
+                           [("Cmaj7", 0, 768)], title=f"q{k}") for k in range(10)]
+    gen = write_scores(tmp_path / "gen", quarters)
+    report = evaluate_generated(gen, swing_folder, seed=0)
+    assert report.two_sample_accuracy >= 0.9
+    assert report.features["avg_ioi"]["oa"] < 0.2
+    assert report.generated.copy is None and report.train_pieces is None
+    assert "copying n/a" in report.table()
+
+
+def test_small_sets_report_na_with_the_reason(swing_folder, tmp_path):
+    one = write_scores(tmp_path / "one", [motif_line("one", bars=1)])  # 8 notes
+    report = evaluate_generated(one, swing_folder, seed=0)
+    assert report.features is None and ">= 2 pieces" in report.features_reason
+    assert report.two_sample_accuracy is None and "too few phrases" in report.two_sample_reason
+    assert report.generated.stats["GS"].mean is None  # one bar: GS needs two
+    assert "1 bar" in report.generated.stats["GS"].reason
+    assert report.generated.stats["H1"].n == 1
+    text = report.table()
+    assert "KL/OA n/a" in text and "two-sample accuracy n/a" in text
+    json.dumps(report.to_dict(), allow_nan=False)
+
+
+def test_table_json_and_plot(swing_folder, tmp_path):
+    report = evaluate_generated(swing_folder, swing_folder, train_dir=swing_folder)
+    lines = report.table().splitlines()
+    assert any(line.startswith("pitch-class entropy H1") for line in lines)
+    assert any(line.startswith("two-sample accuracy") for line in lines)
+    data = report.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    assert [len(h["labels"]) for h in data["histograms"].values()] == [12, 12, 12, 25]
+    out = report.plot(tmp_path / "plots" / "hist.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in out.parent.iterdir()] == ["hist.png"]  # no temp file left
+
+
+def test_bad_input_is_one_clear_error(tiny_model, tiny_corpus, tmp_path):
+    with pytest.raises(EvaluateError, match="generated folder not found: .*nowhere"):
+        evaluate_generated(tmp_path / "nowhere", tiny_corpus)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EvaluateError, match="reference set: no MIDI or MusicXML files"):
+        evaluate_generated(tiny_corpus, tmp_path / "empty")
+    with pytest.raises(EvaluateError, match="test folder not found"):
+        evaluate_likelihood(tiny_model, tmp_path / "nowhere", tiny_corpus)
+    with pytest.raises(EvaluateError, match="model folder not found"):
+        evaluate_likelihood(tmp_path / "nomodel", tiny_corpus, tiny_corpus)
