@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEMO_EPOCHS ?= 12
+DEMO_EPOCHS ?= 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install demo test lint corpus bench clean audio-deps
@@ -24,9 +24,10 @@ audio-deps:
 		echo "note: could not install fluidsynth; WAV rendering will be skipped"; \
 	else echo "note: install fluidsynth and fluid-soundfont-gm to render WAV"; fi
 
-demo: install
+demo: install audio-deps
 	$(BIN)/jazzgen train --corpus midi_corpus --model models/default --epochs $(DEMO_EPOCHS) --seed 1
-	$(BIN)/jazzgen generate --model models/default --changes blues --key F --choruses 2 --seed 1 --output out/demo.mid
+	$(BIN)/jazzgen generate --model models/default --changes blues --key F --choruses 2 --seed 1 --output out/demo.mid --sheet --roll
+	@$(BIN)/jazzgen render out/demo.mid || echo "note: no WAV (see the line above); out/demo.mid plays in any MIDI player"
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -313,6 +313,62 @@ def play_cmd(file, soundfont) -> None:
         click.echo(f"Wrote {wav}")
 
 
+@main.command()
+@click.option("--model", type=click.Path(path_type=Path), default=None,
+              help="Model bundle to score (likelihood mode).")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help="Held-out test pieces for --model.")
+@click.option("--train-corpus", type=click.Path(path_type=Path), default=None,
+              help="The pieces the model trained on: fits the baselines (likelihood) or "
+              "measures copying (music).")
+@click.option("--valid-corpus", type=click.Path(path_type=Path), default=None,
+              help="Pieces to choose the n-gram order on (default: 10%% of --train-corpus).")
+@click.option("--generated", type=click.Path(path_type=Path), default=None,
+              help="Folder of generated solos (music mode).")
+@click.option("--reference", type=click.Path(path_type=Path), default=None,
+              help="Folder of real solos to compare them with.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
+              help="Also write every number as JSON here.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="Music mode: write the histograms side by side as a PNG.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the real-vs-generated classifier's split.")
+@friendly_errors
+def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, json_path, plot,
+             seed) -> None:
+    """Score a model's held-out likelihood, or generated solos against real ones.
+
+    \b
+    Examples:
+      jazzgen evaluate --model models/default --corpus test/ --train-corpus train/
+      jazzgen evaluate --generated out/ --reference real/ --json report.json --plot hist.png
+    """
+    import json
+
+    from jazzgen import atomic
+    from jazzgen import evaluate as ev
+
+    if (model is None) == (generated is None):
+        raise click.UsageError("give --model (with --corpus and --train-corpus) or "
+                               "--generated (with --reference)")
+    if model is not None:
+        if corpus is None or train_corpus is None:
+            raise click.UsageError("--model needs --corpus (test pieces) and --train-corpus")
+        report = ev.evaluate_likelihood(model, corpus, train_corpus, valid_corpus,
+                                        progress=_progress("Reading"))
+    else:
+        if reference is None:
+            raise click.UsageError("--generated needs --reference")
+        report = ev.evaluate_generated(generated, reference, train_corpus, seed=seed,
+                                       progress=_progress("Reading"))
+        if plot is not None:
+            click.echo(f"Wrote {report.plot(plot)}")
+    click.echo(report.table())
+    if json_path is not None:
+        atomic.write_text(json_path, json.dumps(report.to_dict(), indent=1, default=str) + "\n")
+        click.echo(f"Wrote {json_path}")
+
+
 @main.command("changes")
 @click.option("--key", default=None, help="Show each progression in this key.")
 @friendly_errors

@@ -11,7 +11,7 @@ from conftest import write_corpus
 
 from jazzgen.cli import main
 
-COMMANDS = ["train", "generate", "changes", "stats", "render", "play"]
+COMMANDS = ["train", "generate", "changes", "stats", "render", "play", "evaluate"]
 
 
 def run(*args):
