@@ -36,7 +36,8 @@ def main() -> None:
     args = ap.parse_args()
     src = source_dir(args.source)
     split = load_split()
-    work = Path(tempfile.mkdtemp(prefix="wjazzd-train-"))
+    # A fixed folder, so that running the script again resumes an interrupted run.
+    work = Path(tempfile.gettempdir()) / "jazzgen-wjazzd-train"
     corpus = link_corpus(src, split["train"] + split["valid"], work / "corpus")
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, sequence_length=128,
                        learning_rate=2e-3, patience=3, seed=args.seed, keys=args.keys)

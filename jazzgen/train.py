@@ -80,8 +80,8 @@ def _fingerprint(corpus: Corpus, enc: EncodingConfig, mcfg: ModelConfig,
     cfg = {"e": to_dict(enc), "m": to_dict(mcfg),
            "t": {k: v for k, v in to_dict(tcfg).items() if k not in ("epochs", "patience")}}
     h.update(json.dumps([cfg, sorted(valid_names or [])], sort_keys=True).encode())
-    for path, score in corpus.pieces:
-        h.update(f"{path}:{len(score.notes)}:{score.end}\n".encode())
+    for path, score in corpus.pieces:  # relative paths: the same corpus moved still resumes
+        h.update(f"{_rel(path, corpus.root)}:{len(score.notes)}:{score.end}\n".encode())
     return h.hexdigest()[:16]
 
 
