@@ -42,6 +42,12 @@ def friendly_errors(func):
     return wrapper
 
 
+soundfont_option = click.option(
+    "--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="General MIDI .sf2 for audio (default: $JAZZGEN_SOUNDFONT, else the system's "
+    "FluidR3_GM.sf2).")
+
+
 def _err(msg: str) -> None:
     click.echo(msg, err=True)
 
@@ -205,9 +211,7 @@ def _report_skipped(corpus) -> None:
 @click.option("--wav", is_flag=True, help="Also render each solo to WAV (FluidSynth).")
 @click.option("--sheet", is_flag=True, help="Also write a MusicXML lead sheet of each solo.")
 @click.option("--roll", is_flag=True, help="Also draw a piano-roll PNG of each solo.")
-@click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="General MIDI .sf2 for --wav (default: $JAZZGEN_SOUNDFONT, "
-              "else the system's FluidR3_GM.sf2).")
+@soundfont_option
 @friendly_errors
 def generate(length, bars, choruses, chords, changes_name, key, model, output, seed, temperature,
              top_p, tempo, num_outputs, primer, track, instrument, no_band, no_comp, no_bass,
@@ -268,9 +272,7 @@ def generate(length, bars, choruses, chords, changes_name, key, model, output, s
               help="Render audio through FluidSynth to FILE.wav.")
 @click.option("--sheet", is_flag=True, help="Write a MusicXML lead sheet to FILE.musicxml.")
 @click.option("--roll", is_flag=True, help="Write a piano-roll picture to FILE.png.")
-@click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="General MIDI .sf2 (default: $JAZZGEN_SOUNDFONT, else the "
-              "system's FluidR3_GM.sf2).")
+@soundfont_option
 @friendly_errors
 def render_cmd(file, wav, sheet, roll, soundfont) -> None:
     """Turn a MIDI solo into audio, a lead sheet and/or a piano roll beside it.
@@ -291,8 +293,7 @@ def render_cmd(file, wav, sheet, roll, soundfont) -> None:
 
 @main.command("play")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="General MIDI .sf2 for MIDI files.")
+@soundfont_option
 @friendly_errors
 def play_cmd(file, soundfont) -> None:
     """Play a MIDI or WAV file; with no sound device, say so and write FILE.wav instead.

@@ -164,3 +164,29 @@ def test_stats_reports_corpus_and_skips(tmp_path):
     assert "Pieces: 2 read, 1 skipped" in r.output
     assert "Notes under a chord symbol: 100%" in r.output
     assert "[unreadable]" in r.output
+
+
+def test_evaluate_command_both_modes(tmp_path, tiny_model, tiny_corpus):
+    r = CliRunner().invoke(main, ["evaluate", "--model", str(tiny_model), "--corpus",
+                                  str(tiny_corpus), "--train-corpus", str(tiny_corpus),
+                                  "--valid-corpus", str(tiny_corpus),
+                                  "--json", str(tmp_path / "lik.json")])
+    assert r.exit_code == 0, r.output
+    assert "LSTM" in r.output and "unigram" in r.output and "-gram" in r.output
+    data = json.loads((tmp_path / "lik.json").read_text())
+    assert {row["name"] for row in data["rows"]} == {"LSTM", "n-gram", "unigram"}
+    r = CliRunner().invoke(main, ["evaluate", "--generated", str(tiny_corpus), "--reference",
+                                  str(tiny_corpus), "--train-corpus", str(tiny_corpus),
+                                  "--json", str(tmp_path / "m.json"), "--plot",
+                                  str(tmp_path / "h.png"), "--seed", "2"])
+    assert r.exit_code == 0, r.output
+    assert "pitch-class entropy H1" in r.output
+    assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "m.json").read_text())["generated"]["pieces"] == 4
+    r = CliRunner().invoke(main, ["evaluate", "--model", str(tiny_model)])
+    assert r.exit_code == 2 and "--corpus" in r.output
+    r = CliRunner().invoke(main, ["evaluate"])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(main, ["evaluate", "--generated", str(tmp_path / "none"),
+                                  "--reference", str(tiny_corpus)])
+    assert r.exit_code == 1 and "Traceback" not in r.output
