@@ -207,6 +207,8 @@ def _report_skipped(corpus) -> None:
 @click.option("--swing", type=click.Choice(list(SWING)), default=None,
               help="Swing feel of band and solo eighths (default: medium for the band; the "
               "solo keeps the feel it learned).")
+@click.option("--meter", default="4/4", show_default=True,
+              help="Time signature of the changes, e.g. 3/4 for a jazz waltz.")
 @click.option("--count-in", is_flag=True, help="Add a bar of count-in clicks.")
 @click.option("--wav", is_flag=True, help="Also render each solo to WAV (FluidSynth).")
 @click.option("--sheet", is_flag=True, help="Also write a MusicXML lead sheet of each solo.")
@@ -215,7 +217,8 @@ def _report_skipped(corpus) -> None:
 @friendly_errors
 def generate(length, bars, choruses, chords, changes_name, key, model, output, seed, temperature,
              top_p, tempo, num_outputs, primer, track, instrument, no_band, no_comp, no_bass,
-             no_drums, comp_instrument, swing, count_in, wav, sheet, roll, soundfont) -> None:
+             no_drums, comp_instrument, swing, meter, count_in, wav, sheet, roll,
+             soundfont) -> None:
     """Improvise a solo over chord changes and write it as MIDI.
 
     \b
@@ -247,7 +250,8 @@ def generate(length, bars, choruses, chords, changes_name, key, model, output, s
                   sample=SampleConfig(temperature=temperature, top_p=top_p), tempo=tempo,
                   num_outputs=num_outputs, primer=str(primer) if primer else None, band=band,
                   swing=SWING[swing] if swing else None,
-                  solo_program=SOLO_INSTRUMENTS[instrument], track=track)
+                  solo_program=SOLO_INSTRUMENTS[instrument], track=track,
+                  meter=_meter(meter))
     result = run(model, output, req)
     for path, score in zip(result.paths, result.scores, strict=True):
         click.echo(f"Wrote {path} ({describe(score)})")
@@ -264,6 +268,16 @@ def generate(length, bars, choruses, chords, changes_name, key, model, output, s
 
             click.echo(f"Wrote {write_piano_roll(score, path.with_suffix('.png'))}")
     _err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}")
+
+
+def _meter(text: str) -> tuple[int, int]:
+    """'3/4' -> (3, 4), or a usage error."""
+    try:
+        num, den = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise click.BadParameter(f"expected a time signature like 3/4, got {text!r}",
+                                 param_hint="--meter") from None
+    return num, den
 
 
 @main.command("render")

@@ -41,6 +41,7 @@ class Request:
     band: object | None = None  # jazzgen.band.BandConfig, or None for the solo alone
     swing: float | None = None  # re-swing the solo's eighths to this ratio
     solo_program: int = 66
+    meter: tuple[int, int] = (4, 4)  # time signature of the changes (a jazz waltz: 3/4)
     track: str | None = None  # primer track
 
     def __post_init__(self) -> None:
@@ -126,7 +127,10 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     from jazzgen.bundle import load_bundle
     from jazzgen.midi_io import write_midi
 
-    sig = TimeSignature(0)
+    try:
+        sig = TimeSignature(0, *request.meter)
+    except ValueError as exc:
+        raise GenerateError(str(exc)) from None
     bar = sig.bar_ticks
     form, form_bars, label = form_changes(request, bar)
     primer, primer_bars = None, 0

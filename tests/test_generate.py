@@ -118,3 +118,17 @@ def test_swing_option_moves_offbeat_eighths(tmp_path, tiny_model):
     assert starts["straight"] == [0, 12, 24, 36, 48, 60, 72, 84]
     assert starts["medium"] == [0, 16, 24, 40, 48, 64, 72, 88]
     assert starts["hard"] == [0, 18, 24, 42, 48, 66, 72, 90]
+
+
+def test_jazz_waltz_meter(tmp_path, tiny_model):
+    out = tmp_path / "waltz.mid"
+    gen("--model", tiny_model, "--chords", "Dm7 | G7 | Cmaj7 | A7 |", "--bars", 4,
+        "--meter", "3/4", "--seed", 1, "-o", out)
+    score = read_midi(out)
+    assert (score.time_signatures[0].numerator, score.time_signatures[0].denominator) == (3, 4)
+    assert [c.start for c in score.changes] == [0, 72, 144, 216]
+    assert score.end <= 4 * 72
+    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--meter", "waltz"])
+    assert r.exit_code == 2 and "3/4" in r.output
+    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--meter", "3/5"])
+    assert r.exit_code == 1 and "3/5" in r.output
