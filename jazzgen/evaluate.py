@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from jazzgen import atomic
+from jazzgen.config import TrainConfig
 from jazzgen.dataset import Corpus, CorpusError, Progress, build_training_data, load_corpus
-from jazzgen.encoding import Encoded, Vocabulary, encode
+from jazzgen.encoding import CHORD_FEATURES, Encoded, Vocabulary, encode, note_count
 from jazzgen.metrics import (
     SCALAR_FEATURES,
     VECTOR_FEATURES,
@@ -67,26 +68,23 @@ def _load(folder: str | os.PathLike | None, what: str, progress: Progress | None
 
 @dataclass(frozen=True)
 class Tally:
-    """Sums over the scored targets of one model: NLL (nats), events, notes, pitch hits."""
+    """Sums over the scored targets of one model: NLL (nats), events (tokens), notes (pitch
+    targets) and how many of those the model ranked first / in its top 5."""
 
     nll_sum: float
     events: int
     notes: int
-    pitch_targets: int
     top1: int
     topk: int
 
     def row(self, name: str, label: str, extra: dict | None = None) -> ModelScore:
         """The per-event, per-note and accuracy measures of this tally."""
-        nll = self.nll_sum / self.events
-        hits = self.pitch_targets or None
+        nll, notes = self.nll_sum / self.events, self.notes or None
         return ModelScore(
             name=name, label=label, nll_event=nll,
-            nll_note=self.nll_sum / self.notes if self.notes else None,
-            perplexity=math.exp(nll),
-            pitch_acc=self.top1 / hits if hits else None,
-            pitch_top5=self.topk / hits if hits else None,
-            extra=dict(extra or {}),
+            nll_note=self.nll_sum / notes if notes else None, perplexity=math.exp(nll),
+            pitch_acc=self.top1 / notes if notes else None,
+            pitch_top5=self.topk / notes if notes else None, extra=dict(extra or {}),
         )
 
 
@@ -127,10 +125,10 @@ def score_lstm(net, vocab: Vocabulary, pieces: Sequence[Encoded]) -> Tally:
     encs = sorted(pieces, key=len, reverse=True)
     lengths = np.array([len(e) for e in encs])
     b, steps = len(encs), int(lengths.max(initial=0))
-    tokens = np.zeros((b, steps), np.int64)
-    pos = np.zeros((b, steps), np.int64)
-    roots = np.zeros((b, steps, 2), np.int64)
-    pcs = np.zeros((b, steps, 24), np.float64)
+    tokens = np.zeros((b, steps), np.int32)
+    pos = np.zeros((b, steps), np.int32)
+    roots = np.zeros((b, steps, 2), np.int32)
+    pcs = np.zeros((b, steps, CHORD_FEATURES), np.uint8)
     for i, e in enumerate(encs):
         n = len(e)
         tokens[i, :n], pos[i, :n], roots[i, :n], pcs[i, :n] = e.tokens, e.pos, e.roots, e.pcs
@@ -153,7 +151,7 @@ def score_lstm(net, vocab: Vocabulary, pieces: Sequence[Encoded]) -> Tally:
             top1 += int((ranks == 0).sum())
             topk += int((ranks < TOP_K).sum())
             n_pitch += int(is_pitch.sum())
-    return Tally(nll, events, n_pitch, n_pitch, top1, topk)
+    return Tally(nll, events, n_pitch, top1, topk)
 
 
 def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
@@ -164,19 +162,25 @@ def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
     nll_sum = model.nll(seqs, order=order) * events
     cand = _candidates(vocab)
     top1 = topk = n_pitch = 0
+    cache: dict[tuple[int, ...], np.ndarray] = {}  # contexts recur often (one for a unigram)
     for s in seqs:
         where = np.flatnonzero((s[1:] >= vocab.first_pitch_id)
                                & (s[1:] < vocab.first_duration_id)) + 1
         if not len(where):
             continue
-        # Only the last order - 1 tokens matter; slicing keeps each call O(order).
-        dists = np.array([model.next_distribution(s[max(0, i - order + 1):i], order)[cand]
-                          for i in where])
+        dists = []
+        for i in where:
+            # Only the last order - 1 tokens matter (padded at the start, as in training).
+            ctx = tuple(s[max(0, i - order + 1):i].tolist())
+            if ctx not in cache:
+                cache[ctx] = model.next_distribution(ctx, order)[cand]
+            dists.append(cache[ctx])
+        dists = np.array(dists)
         ranks = _pitch_ranks(dists, s[where] - cand.start)
         top1 += int((ranks == 0).sum())
         topk += int((ranks < TOP_K).sum())
         n_pitch += len(where)
-    return Tally(nll_sum, events, n_pitch, n_pitch, top1, topk)
+    return Tally(nll_sum, events, n_pitch, top1, topk)
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,7 @@ class LikelihoodReport:
     valid_source: str
     order_nll: dict[str, float]  # validation NLL per event for each n-gram order tried
     skipped: dict[str, int]  # files skipped per set
+    test_in_train: int = 0  # test pieces whose melody is among the fitted training pieces
 
     def row(self, name: str) -> ModelScore:
         """The row of the model called ``name`` ("LSTM", "n-gram" or "unigram")."""
@@ -224,6 +229,9 @@ class LikelihoodReport:
                          f"{_num(r.pitch_top5, '.1%'):>13}")
         lines.append("NLL in nats; perplexity per event; pitch accuracy among rest and pitch "
                      "tokens where the next token is a pitch.")
+        if self.test_in_train:
+            lines.append(f"Warning: {self.test_in_train} test pieces are also training pieces, "
+                         f"so these numbers overstate the models.")
         return "\n".join(lines)
 
 
@@ -232,18 +240,22 @@ def _num(value: float | None, fmt: str) -> str:
     return "n/a" if value is None else format(value, fmt)
 
 
-def _training_split(corpus: Corpus, vocab: Vocabulary, cfg, hold_out: bool):
-    """Training token sequences transposed as the bundle's training was, and held-out pieces.
+def _training_split(corpus: Corpus, vocab: Vocabulary, cfg: TrainConfig, hold_out: bool
+                    ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[str, ...]]:
+    """Training token sequences transposed as the bundle's training was, the held-out
+    pieces' tokens (untransposed), and the paths of the training pieces.
 
     Goes through ``build_training_data`` so the keys (and the seeded choice of keys per
-    piece) are exactly the ones the LSTM saw.
+    piece) are exactly the ones the LSTM saw; with ``hold_out`` the split is the bundle's own
+    (its validation fraction and seed), so on the folder the model trained from the baselines
+    see the very pieces the LSTM saw.
     """
     fraction = (cfg.validation_fraction or HOLDOUT_FRACTION) if hold_out else 0.0
     if len(corpus.pieces) < 2:
         fraction = 0.0
     data = build_training_data(corpus, vocab, dataclasses.replace(
         cfg, validation_fraction=fraction))
-    return data.train_sequences, data.valid_sequences, len(data.train_pieces)
+    return data.train_sequences, data.valid_sequences, data.train_pieces
 
 
 def evaluate_likelihood(model_dir: str | os.PathLike, test_dir: str | os.PathLike,
@@ -262,14 +274,14 @@ def evaluate_likelihood(model_dir: str | os.PathLike, test_dir: str | os.PathLik
     valid = _load(valid_dir, "validation", progress) if valid_dir is not None else None
     test_encs = [encode(s, vocab) for _, s in test.pieces]
 
-    train_seqs, held_out, n_train = _training_split(train, vocab, bundle.train, valid is None)
+    train_seqs, held_out, fitted = _training_split(train, vocab, bundle.train, valid is None)
     if valid is not None:
         valid_seqs = [encode(s, vocab).tokens for _, s in valid.pieces]
         n_valid, source = len(valid_seqs), "validation"
     elif held_out:
         valid_seqs, n_valid, source = list(held_out), len(held_out), "held-out training"
     else:  # a single training piece: nothing to hold out, so choose on what was fitted
-        valid_seqs, n_valid, source = list(train_seqs), n_train, "training (none held out)"
+        valid_seqs, n_valid, source = list(train_seqs), len(fitted), "training (none held out)"
     # One fit at the highest order scores every lower order exactly as a fit at that order.
     ngram = NGramModel.fit(train_seqs, len(vocab), max(NGRAM_ORDERS))
     order_nll = {k: ngram.nll(valid_seqs, order=k) for k in NGRAM_ORDERS}
@@ -285,17 +297,18 @@ def evaluate_likelihood(model_dir: str | os.PathLike, test_dir: str | os.PathLik
         score_ngram(ngram, 1, vocab, test_encs).row("unigram", "unigram add-one", {"order": 1}),
     )
     n_events = sum(len(e) - 1 for e in test_encs)
-    n_notes = sum(int(((e.tokens >= vocab.first_pitch_id)
-                       & (e.tokens < vocab.first_duration_id)).sum()) for e in test_encs)
+    n_notes = sum(note_count(e.tokens, vocab) for e in test_encs)
+    fitted_paths = set(fitted)
+    seen = {s.notes for p, s in train.pieces if p in fitted_paths}
     skipped = {"test": len(test.skipped), "training": len(train.skipped)}
     if valid is not None:
         skipped["validation"] = len(valid.skipped)
     return LikelihoodReport(
         rows=rows, test_pieces=len(test.pieces), events=n_events, notes=n_notes,
-        train_pieces=n_train, train_sequences=len(train_seqs),
+        train_pieces=len(fitted), train_sequences=len(train_seqs),
         train_tokens=int(sum(len(s) for s in train_seqs)), valid_pieces=n_valid,
         valid_source=source, order_nll={str(k): v for k, v in order_nll.items()},
-        skipped=skipped,
+        skipped=skipped, test_in_train=sum(s.notes in seen for _, s in test.pieces),
     )
 
 
@@ -412,7 +425,8 @@ HISTOGRAM_LABELS = {
     "pitch class": ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"),
     "note length": LENGTH_LABELS,
     "IOI": LENGTH_LABELS,
-    "interval": tuple(f"{i:+d}" for i in range(-MAX_INTERVAL, MAX_INTERVAL + 1)),
+    "interval": ("<=-12", *(f"{i:+d}" if i else "0" for i in range(1 - MAX_INTERVAL,
+                                                                   MAX_INTERVAL)), ">=+12"),
 }
 
 

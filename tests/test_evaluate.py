@@ -62,7 +62,7 @@ def test_lstm_row_matches_a_hand_stepped_network(tiny_model, tiny_corpus, tmp_pa
     total, events, pitches, hits = hand_scored(tiny_model, test)
     lstm = report.row("LSTM")
     assert report.events == events and report.notes == pitches
-    assert report.test_pieces == 3
+    assert report.test_pieces == 3 and report.test_in_train == 0
     assert lstm.nll_event == pytest.approx(total / events, rel=1e-9)
     assert lstm.perplexity == pytest.approx(math.exp(total / events), rel=1e-12)
     assert lstm.nll_note == pytest.approx(lstm.nll_event * events / pitches, rel=1e-12)
@@ -114,14 +114,15 @@ def test_ngram_order_is_chosen_on_validation_and_beats_unigram_on_a_pattern(tiny
     assert json.loads(json.dumps(report.to_dict(), allow_nan=False)) == report.to_dict()
 
 
-def test_without_a_validation_folder_training_pieces_are_held_out(tiny_model, tiny_corpus,
-                                                                  tmp_path):
-    test = write_scores(tmp_path / "test", [random_line(20, bars=2)])
-    report = evaluate_likelihood(tiny_model, test, tiny_corpus)
+def test_without_a_validation_folder_training_pieces_are_held_out(tiny_model, tiny_corpus):
+    report = evaluate_likelihood(tiny_model, tiny_corpus, tiny_corpus)
     # The bundle's own 10% split of the 4 tiny pieces: 3 fit the baselines, 1 picks the order.
     assert (report.train_pieces, report.valid_pieces) == (3, 1)
     assert report.valid_source == "held-out training"
     assert set(report.order_nll) == {str(k) for k in range(1, 8)}
+    # Testing on the training folder is flagged, except for the held-out piece.
+    assert report.test_in_train == 3
+    assert "Warning: 3 test pieces are also training pieces" in report.table()
 
 
 @pytest.fixture(scope="module")
