@@ -119,7 +119,8 @@ def load_corpus(
     skipped = tuple(Skipped(p, r, d) for p, s, r, d in results if s is None)
     if not pieces:
         counts = ", ".join(f"{n} {r}" for r, n in Counter(s.reason for s in skipped).items())
-        raise CorpusError(f"no usable files in {root}: all {len(files)} skipped ({counts})")
+        raise CorpusError(f"no usable files in {root}: all {len(files)} skipped ({counts}); "
+                          f"first: {skipped[0].detail}")
     return Corpus(str(root), pieces, skipped)
 
 

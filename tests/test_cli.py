@@ -190,3 +190,27 @@ def test_evaluate_command_both_modes(tmp_path, tiny_model, tiny_corpus):
     r = CliRunner().invoke(main, ["evaluate", "--generated", str(tmp_path / "none"),
                                   "--reference", str(tiny_corpus)])
     assert r.exit_code == 1 and "Traceback" not in r.output
+
+
+def test_train_transposition_track_and_fresh_options(tmp_path, tiny_corpus):
+    common = ["train", "--corpus", str(tiny_corpus), "--epochs", "1", "--lstm-size", "8",
+              "--lstm-layers", "1", "--sequence-length", "16", "--quiet",
+              "--validation-fraction", "0.25", "--track", "Solo"]
+    events = {}
+    for name, extra in (("plain", ["--no-transpose"]), ("three", ["--keys", "3"]),
+                        ("all", [])):
+        model = tmp_path / name
+        r = CliRunner().invoke(main, [*common, "--model", str(model), *extra])
+        assert r.exit_code == 0, r.output
+        events[name] = json.loads((model / "history.json").read_text())["train_events"]
+    assert events["three"] == 3 * events["plain"]
+    assert events["all"] == 12 * events["plain"]
+    # --fresh ignores a leftover checkpoint of the same run
+    ckpt = tmp_path / "plain.checkpoint"
+    ckpt.mkdir()
+    (ckpt / "state.json").write_text("{}")
+    r = CliRunner().invoke(main, [*common, "--model", str(tmp_path / "plain"), "--fresh",
+                                  "--no-transpose"])
+    assert r.exit_code == 0 and "Resuming" not in r.output
+    r = CliRunner().invoke(main, [*common, "--model", str(tmp_path / "x"), "--track", "tuba"])
+    assert r.exit_code == 1 and "no track matches" in r.output
