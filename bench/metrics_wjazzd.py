@@ -41,7 +41,7 @@ def read_private(path: Path) -> Score:
     measures inside 4/4 solos; without them every later bar line is a beat off)."""
     from music21 import converter, harmony
 
-    part = converter.parse(str(path), forceSource=True).parts[0]
+    part = converter.parse(str(path), forceSource=True, storePickle=False).parts[0]
     flat = part.flatten()
     notes, symbols = [], []
     for el in flat.stripTies().notes:

@@ -1,8 +1,9 @@
 """Read MusicXML (and dispatch any supported file) into a Score; the only music21 reader.
 
-music21 is imported lazily (0.3 s) and always parses with ``forceSource=True``: its default
-is to load a pickle cache from the shared temp directory, which is both slow to trust and
-a code-execution risk.
+music21 is imported lazily (0.3 s) and always parses with ``forceSource=True`` and
+``storePickle=False``: its default is to load (and write) a pickle cache in the shared temp
+directory, which is a code-execution risk. jazzgen caches parsed scores as JSON instead
+(``score_cache``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def read_musicxml(path: str | os.PathLike, track: str | int | None = None) -> Sc
     try:
         from music21 import converter
 
-        parsed = converter.parse(str(path), forceSource=True)
+        parsed = converter.parse(str(path), forceSource=True, storePickle=False)
     except Exception as exc:  # music21 raises many unrelated types for broken files
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise ScoreReadError(f"{path.name}: unreadable MusicXML ({reason})") from None

@@ -207,7 +207,7 @@ def test_key_signature_follows_the_changes():
 def _parse(path: Path):
     from music21 import converter
 
-    return converter.parse(str(path), forceSource=True)
+    return converter.parse(str(path), forceSource=True, storePickle=False)
 
 
 def _sounding(parsed) -> list[tuple[int, int, int]]:
