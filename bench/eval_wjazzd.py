@@ -26,8 +26,9 @@ from wjazzd import link_corpus, load_split, source_dir  # noqa: E402
 
 from jazzgen.bundle import load_bundle  # noqa: E402
 from jazzgen.dataset import load_corpus  # noqa: E402
-from jazzgen.evaluate import evaluate_generated, evaluate_likelihood  # noqa: E402
+from jazzgen.evaluate import evaluate_likelihood  # noqa: E402
 from jazzgen.midi_io import write_midi  # noqa: E402
+from jazzgen.music_report import evaluate_generated  # noqa: E402
 from jazzgen.notes import Score  # noqa: E402
 from jazzgen.sampling import SampleConfig, sample  # noqa: E402
 

@@ -94,9 +94,9 @@ def measure(path: Path, lead_reader: bool) -> tuple:
 
 
 def scale_available() -> bool:
-    """Whether jazzgen.chords.chord_scale exists yet (it is written concurrently)."""
+    """Whether jazzgen.chord_scales.chord_scale exists yet (it is written concurrently)."""
     try:
-        from jazzgen.chords import chord_scale  # noqa: F401
+        from jazzgen.chord_scales import chord_scale  # noqa: F401
     except ImportError:
         return False
     return True
@@ -154,7 +154,7 @@ def main() -> None:
           f"   ({n} on-beat notes under a chord)")
     scale_text = f"{scale / n:>9.3f}" if have_scale else f"{'n/a':>9}"
     print(f"{'chord or scale':<16}{scale_text}{REFERENCE['chord_or_scale']:>11.2f}{'-':>12}"
-          + ("" if have_scale else "   (jazzgen.chords.chord_scale not written yet)"))
+          + ("" if have_scale else "   (jazzgen.chord_scales.chord_scale not written yet)"))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ import time
 import numpy as np
 
 from jazzgen.bundle import load_bundle
-from jazzgen.chords import parse_changes, progression_changes
 from jazzgen.encoding import Conditioner
 from jazzgen.notes import TimeSignature
+from jazzgen.progressions import parse_changes, progression_changes
 from jazzgen.sampling import SampleConfig, choose, sample
 
 

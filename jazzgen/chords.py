@@ -1,9 +1,11 @@
-"""Jazz chord symbols: parsing, respelling, written changes, chord scales and chord inference.
+"""Jazz chord symbols: parsing, respelling and transposition.
 
 Symbols are read by a small table-driven parser, not music21's ``ChordSymbol``: music21 reads
 ``Bb7`` as a B chord and ``C-7`` as C-flat 7 without an error, gives ``C13b9`` a natural 9th,
 rejects ``C7alt``/``CmMaj7``/``Cmaj9`` and accepts an empty string (docs/gotchas.md). The tests
-check our pitch classes against music21 on the symbols it does read right.
+check our pitch classes against music21 on the symbols it does read right. Written changes
+and built-in progressions are in ``jazzgen.progressions``; chord scales and chord inference
+in ``jazzgen.chord_scales``.
 
 Decisions worth knowing:
 
@@ -25,16 +27,19 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from jazzgen.notes import TICKS_PER_BEAT, Chord, ChordChange
+from jazzgen.notes import Chord
 
 LETTERS = "CDEFGAB"
-_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_ACC = {"": 0, "b": -1, "♭": -1, "#": 1, "♯": 1}
+LETTER_PC: Mapping[str, int] = MappingProxyType(
+    {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11})
+"""Pitch class of each natural note letter (read-only)."""
+ACCIDENTALS: Mapping[str, int] = MappingProxyType({"": 0, "b": -1, "♭": -1, "#": 1, "♯": 1})
+"""Semitones each accidental adds (read-only)."""
 FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -255,12 +260,12 @@ def parse_chord(symbol: str) -> Chord:
         parts = _parse_suffix(suffix)
     except ValueError:
         raise _bad(text) from None
-    root = (_LETTER_PC[m.group(1)] + _ACC[m.group(2)]) % 12
+    root = (LETTER_PC[m.group(1)] + ACCIDENTALS[m.group(2)]) % 12
     intervals, quality = _pcs_and_quality(parts)
     pcs = {(root + i) % 12 for i in intervals}
     bass = None
     if m.group(4):
-        bass = (_LETTER_PC[m.group(4)] + _ACC[m.group(5)]) % 12
+        bass = (LETTER_PC[m.group(4)] + ACCIDENTALS[m.group(5)]) % 12
         pcs.add(bass)
     return Chord(symbol=text, root=root, pcs=tuple(sorted(pcs)), quality=quality, bass=bass)
 
@@ -299,14 +304,14 @@ def root_name(pc: int, quality: str = "") -> str:
 def _shift_note(letter: str, acc: str, semitones: int, steps: int) -> str | None:
     """The note ``steps`` letters and ``semitones`` higher, or None if it needs a double
     accidental."""
-    pc = (_LETTER_PC[letter] + _ACC[acc] + semitones) % 12
+    pc = (LETTER_PC[letter] + ACCIDENTALS[acc] + semitones) % 12
     new = LETTERS[(LETTERS.index(letter) + steps) % 7]
-    diff = (pc - _LETTER_PC[new] + 6) % 12 - 6
+    diff = (pc - LETTER_PC[new] + 6) % 12 - 6
     return new + {-1: "b", 0: "", 1: "#"}[diff] if -1 <= diff <= 1 else None
 
 
-def _transpose(symbol: str, semitones: int, steps: int | None) -> str:
-    """Move a symbol; letters move by ``steps`` (a key's spelling) or by the root rule."""
+def transpose_spelt(symbol: str, semitones: int, steps: int | None) -> str:
+    """Move a symbol; letters move by ``steps`` (a key's spelling) or, if None, the root rule."""
     text = symbol.strip()
     if _NO_CHORD_RE.match(text) or semitones % 12 == 0 and not steps:
         return text
@@ -329,354 +334,4 @@ def transpose_symbol(symbol: str, semitones: int) -> str:
     """``symbol`` moved by ``semitones``: the root respelt by ``root_name``, the suffix kept,
     a slash bass spelt at the same interval above the root. A move by octaves changes nothing.
     """
-    return _transpose(symbol, semitones, None)
-
-
-# ---------------------------------------------------------------- written changes
-
-
-def _slot_lengths(n: int, bar_ticks: int) -> list[int]:
-    """Ticks of ``n`` chord slots in a bar: whole beats, the earlier slots longer.
-
-    Two chords in 4/4 take two beats each, three take 2 + 1 + 1, four one each; with more
-    chords than beats the bar is split into equal ticks (the earlier ones a tick longer).
-    """
-    beats = bar_ticks // TICKS_PER_BEAT if bar_ticks % TICKS_PER_BEAT == 0 else 0
-    unit, units = (TICKS_PER_BEAT, beats) if beats >= n else (1, bar_ticks)
-    if n > units:
-        raise ValueError(f"{n} chords do not fit in a bar of {bar_ticks} ticks")
-    base, extra = divmod(units, n)
-    return [(base + (i < extra)) * unit for i in range(n)]
-
-
-def parse_changes(text: str, bar_ticks: int = 96, start: int = 0) -> tuple[ChordChange, ...]:
-    """Chord changes from text such as ``"F7 | Bb7 | % | Cm7 F7 |"``, times in ticks.
-
-    Bars are split by ``|`` or a line break (empty bars are skipped). Chords in a bar share it
-    by ``_slot_lengths``; ``/`` holds the chord before it for one more slot (at the start of a
-    bar, the last chord of the previous bar); ``%`` repeats the previous bar; ``N.C.`` is a slot
-    with no chord. Every written chord gives its own ChordChange.
-    """
-    if bar_ticks <= 0 or start < 0:
-        raise ValueError(f"bad bar_ticks={bar_ticks} or start={start}")
-    bars = [seg.split() for seg in re.split(r"[|\n]", text)]
-    out: list[ChordChange] = []
-    prev: list[str] | None = None
-    for number, tokens in enumerate((b for b in bars if b), 1):
-        if tokens == ["%"]:
-            if prev is None:
-                raise ValueError(f"bar {number}: '%' with no bar before it to repeat")
-            tokens = prev
-        elif "%" in tokens:
-            raise ValueError(f"bar {number}: '%' must stand alone in its bar")
-        if tokens[0] == "/":
-            if prev is None:
-                raise ValueError(f"bar {number}: '/' with no chord before it")
-            tokens = [next(t for t in reversed(prev) if t != "/")] + tokens[1:]
-        try:
-            lengths = _slot_lengths(len(tokens), bar_ticks)
-        except ValueError as exc:
-            raise ValueError(f"bar {number}: {exc}") from None
-        tick = start + (number - 1) * bar_ticks
-        for tok, length in zip(tokens, lengths, strict=True):
-            if tok == "/":
-                last = out[-1] if out else None
-                if last is not None and last.end == tick:
-                    out[-1] = ChordChange(last.start, last.duration + length, last.chord)
-            else:
-                try:
-                    chord = parse_chord_or_none(tok)
-                except ChordSymbolError as exc:
-                    raise ChordSymbolError(f"bar {number}: {exc}", tok) from None
-                if chord is not None:
-                    out.append(ChordChange(tick, length, chord))
-            tick += length
-        prev = tokens
-    return tuple(out)
-
-
-def format_changes(changes: Iterable[ChordChange], bar_ticks: int = 96, start: int = 0) -> str:
-    """Changes as text, ``"F7 | Bb7 | F7 | Cm7 F7"``: the inverse of ``parse_changes``.
-
-    Uneven splits are written with ``/`` slots and gaps as ``N.C.``; a chord that crosses a
-    bar line is written again in the next bar (so it comes back as two changes).
-    """
-    spans = sorted((c for c in changes if c.end > start), key=lambda c: c.start)
-    if not spans:
-        return ""
-    end = max(c.end for c in spans)
-    bars = []
-    first = 0  # index of the first change that has not ended before this bar
-    for b0 in range(start, end, bar_ticks):
-        b1 = b0 + bar_ticks
-        while spans[first].end <= b0:
-            first += 1
-        stop = first
-        while stop < len(spans) and spans[stop].start < b1:
-            stop += 1
-        here_spans = spans[first:stop]
-        # Segments of the bar: (offset, symbol or None), a new one at each chord start or end.
-        cuts = {b0} | {t for c in here_spans for t in (c.start, c.end) if b0 < t < b1}
-        segs: list[tuple[int, str | None]] = []
-        for t in sorted(cuts):
-            here = next((c for c in here_spans if c.start <= t < c.end), None)
-            sym = here.chord.symbol if here is not None else None
-            if segs and segs[-1][1] == sym and (here is None or here.start < t):
-                continue  # the same chord (or silence) going on
-            segs.append((t - b0, sym))
-        bars.append(_write_bar(segs, bar_ticks))
-    return " | ".join(bars)
-
-
-def _write_bar(segs: list[tuple[int, str | None]], bar_ticks: int) -> str:
-    """The fewest slots whose boundaries hold every segment start, written out."""
-    starts = {s for s, _ in segs}
-    for n in range(len(segs), bar_ticks + 1):
-        try:
-            lengths = _slot_lengths(n, bar_ticks)
-        except ValueError:
-            continue
-        offsets = [sum(lengths[:i]) for i in range(n)]
-        if starts <= set(offsets):
-            names = dict(segs)
-            return " ".join(
-                (names[o] or "N.C.") if o in names else "/" for o in offsets
-            )
-    raise ValueError(f"cannot write segments {segs} in a bar of {bar_ticks} ticks")
-
-
-# ---------------------------------------------------------------- built-in progressions
-
-
-@dataclass(frozen=True)
-class Progression:
-    """A chord progression written out in ``key`` (``"F"``, ``"Cm"``), bars split by ``|``."""
-
-    name: str
-    description: str
-    key: str
-    changes: str
-
-
-def _prog(name: str, description: str, key: str, *lines: str) -> tuple[str, Progression]:
-    """A named Progression, written four bars to a line."""
-    return name, Progression(name, description, key, "\n".join(lines))
-
-
-_A_RHYTHM = ("Bb6 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 |", "Fm7 Bb7 | Eb7 Edim7 | Bb6 G7 | Cm7 F7 |")
-_A_RHYTHM_END = ("Bb6 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 |", "Fm7 Bb7 | Eb7 Edim7 | Cm7 F7 | Bb6 |")
-_DIATONIC_A = ("Cmaj7 | Fmaj7 | Bm7b5 | E7b9 |", "Am7 | D7 | Dm7 G7 | Cmaj7 |")
-_MODAL_8 = "Dm7 | % | % | % |\n% | % | % | % |"
-
-PROGRESSIONS: Mapping[str, Progression] = MappingProxyType(dict([
-    _prog("blues", "12-bar jazz blues", "F",
-          "F7 | Bb7 | F7 | Cm7 F7 |", "Bb7 | Bdim7 | F7 | Am7 D7 |", "Gm7 | C7 | F7 D7 | Gm7 C7 |"),
-    _prog("minor-blues", "12-bar minor blues", "Cm",
-          "Cm7 | Fm7 | Cm7 | Cm7 |", "Fm7 | Fm7 | Cm7 | Cm7 |", "Ab7 | G7alt | Cm7 | Dm7b5 G7b9 |"),
-    _prog("rhythm", "rhythm changes: 32-bar AABA, bridge D7 G7 C7 F7", "Bb",
-          *_A_RHYTHM, *_A_RHYTHM_END, "D7 | D7 | G7 | G7 |", "C7 | C7 | F7 | F7 |", *_A_RHYTHM_END),
-    _prog("ii-v-i", "major ii-V-I down in whole steps: C, Bb, Ab, Gb (16 bars)", "C",
-          "Dm7 | G7 | Cmaj7 | Cmaj7 |", "Cm7 | F7 | Bbmaj7 | Bbmaj7 |",
-          "Bbm7 | Eb7 | Abmaj7 | Abmaj7 |", "Abm7 | Db7 | Gbmaj7 | Gbmaj7 |"),
-    _prog("minor-ii-v-i", "minor ii-V-i in C minor, then in G minor (8 bars)", "Cm",
-          "Dm7b5 | G7b9 | Cm6 | CmMaj7 |", "Am7b5 | D7b9 | Gm6 | GmMaj7 |"),
-    _prog("modal", "modal vamp: 32-bar AABA, 16 bars Dm7, 8 Ebm7, 8 Dm7", "Dm",
-          _MODAL_8, _MODAL_8, "Ebm7 | % | % | % |\n% | % | % | % |", _MODAL_8),
-    _prog("autumn-cycle", "32-bar AABC on the diatonic cycle of fourths: ii-V-I to Bb, "
-          "ii-V-i to G minor", "Gm",
-          "Cm7 | F7 | Bbmaj7 | Ebmaj7 |", "Am7b5 | D7b9 | Gm6 | Gm6 |",
-          "Cm7 | F7 | Bbmaj7 | Ebmaj7 |", "Am7b5 | D7b9 | Gm6 | Gm6 |",
-          "Am7b5 | D7b9 | Gm6 | Gm6 |", "Cm7 | F7 | Bbmaj7 | Ebmaj7 |",
-          "Am7b5 | D7b9 | Gm7 C7 | Fm7 Bb7 |", "Ebmaj7 | Am7b5 D7b9 | Gm6 | Gm6 |"),
-    _prog("cycle-of-fourths-aaba", "32-bar AABA: the diatonic cycle of fourths in C, bridge "
-          "with ii-V-Is to IV and bIII", "C",
-          "Cmaj7 | Fmaj7 | Bm7b5 | E7b9 |", "Am7 | D7 | Dm7 | G7 |", *_DIATONIC_A,
-          "Gm7 | C7 | Fmaj7 | Fmaj7 |", "Fm7 | Bb7 | Ebmaj7 | Dm7 G7 |", *_DIATONIC_A),
-]))
-"""The built-in progressions by name (read-only)."""
-
-_KEY_RE = re.compile(r"^([A-G])([b#♭♯]?)\s*(m|min|minor|-|maj|major|M)?$")
-
-
-def _parse_key(key: str) -> tuple[str, str, bool | None]:
-    """A key's tonic letter, accidental and mode (True minor, False major, None unsaid)."""
-    m = _KEY_RE.match(key.strip())
-    if not m:
-        names = ", ".join(FLAT_NAMES + ("C#", "F#"))
-        raise ValueError(f"unknown key {key!r}: write a tonic ({names}), "
-                         "with 'm' for a minor key (e.g. 'Eb', 'Am')")
-    mode = None if m.group(3) is None else m.group(3) in ("m", "min", "minor", "-")
-    return m.group(1), m.group(2), mode
-
-
-def progression_changes(name: str, key: str | None = None) -> str:
-    """The changes of built-in progression ``name``, transposed to ``key`` if given.
-
-    A minor-key progression takes a minor key or just its tonic (``"A"`` or ``"Am"``); a
-    major-key one a major key. Chords are respelt the way the new key writes them.
-    """
-    if name not in PROGRESSIONS:
-        raise ValueError(f"unknown progression {name!r}; choose from {', '.join(PROGRESSIONS)}")
-    prog = PROGRESSIONS[name]
-    if key is None:
-        return prog.changes
-    src_letter, src_acc, src_minor = _parse_key(prog.key)
-    letter, acc, minor = _parse_key(key)
-    if minor is not None and minor != src_minor:
-        raise ValueError(f"progression {name!r} is in a {'minor' if src_minor else 'major'} "
-                         f"key ({prog.key}); got key {key!r}")
-    semitones = (_LETTER_PC[letter] + _ACC[acc]) - (_LETTER_PC[src_letter] + _ACC[src_acc])
-    steps = LETTERS.index(letter) - LETTERS.index(src_letter)
-    return "".join(
-        tok if not tok.strip() or tok in ("|", "%", "/") else _transpose(tok, semitones, steps)
-        for tok in re.split(r"(\s+|\|)", prog.changes)
-    )
-
-
-# ---------------------------------------------------------------- chord scales
-
-SCALES: Mapping[str, tuple[int, ...]] = MappingProxyType({
-    "ionian": (0, 2, 4, 5, 7, 9, 11), "lydian": (0, 2, 4, 6, 7, 9, 11),
-    "lydian augmented": (0, 2, 4, 6, 8, 9, 11), "whole tone": (0, 2, 4, 6, 8, 10),
-    "mixolydian": (0, 2, 4, 5, 7, 9, 10), "lydian dominant": (0, 2, 4, 6, 7, 9, 10),
-    "mixolydian b13": (0, 2, 4, 5, 7, 8, 10), "half-whole diminished": (0, 1, 3, 4, 6, 7, 9, 10),
-    "phrygian dominant": (0, 1, 4, 5, 7, 8, 10), "altered": (0, 1, 3, 4, 6, 8, 10),
-    "dorian": (0, 2, 3, 5, 7, 9, 10), "melodic minor": (0, 2, 3, 5, 7, 9, 11),
-    "aeolian": (0, 2, 3, 5, 7, 8, 10), "phrygian": (0, 1, 3, 5, 7, 8, 10),
-    "harmonic minor": (0, 2, 3, 5, 7, 8, 11), "locrian": (0, 1, 3, 5, 6, 8, 10),
-    "locrian #2": (0, 2, 3, 5, 6, 8, 10), "whole-half diminished": (0, 2, 3, 5, 6, 8, 9, 11),
-})
-"""Scales as semitones above the root."""
-
-# Candidate scales per chord family, most usual first.
-_FAMILY_SCALES = {
-    "major": ("ionian", "lydian", "whole tone", "lydian augmented"),
-    "dominant": ("mixolydian", "lydian dominant", "whole tone", "mixolydian b13",
-                 "half-whole diminished", "phrygian dominant", "altered"),
-    "minor": ("dorian", "melodic minor", "aeolian", "phrygian", "harmonic minor"),
-    "half-diminished": ("locrian", "locrian #2"),
-    "diminished": ("whole-half diminished",),
-    "sus": ("mixolydian", "mixolydian b13", "phrygian", "ionian"),
-}
-
-
-def chord_family(chord: Chord) -> str:
-    """major, dominant, minor, half-diminished, diminished or sus, from the chord's intervals."""
-    iv = {(pc - chord.root) % 12 for pc in chord.pcs}
-    if 4 in iv:
-        return "dominant" if 10 in iv else "major"
-    if 3 in iv:
-        if 6 in iv and 7 not in iv:
-            return "half-diminished" if 10 in iv else "diminished"
-        return "minor"
-    return "sus"
-
-
-def scale_name(chord: Chord) -> str:
-    """The name of the chord's usual scale (see ``chord_scale``)."""
-    return _scale_name(chord.root, chord.pcs)
-
-
-@lru_cache(maxsize=4096)
-def _scale_name(root: int, pcs: tuple[int, ...]) -> str:
-    """First scale of the family that holds every chord tone, else the family's first."""
-    chord = Chord("", root, pcs)
-    iv = {(pc - root) % 12 for pc in pcs}
-    names = _FAMILY_SCALES[chord_family(chord)]
-    return next((n for n in names if iv <= set(SCALES[n])), names[0])
-
-
-def chord_scale(chord: Chord) -> tuple[int, ...]:
-    """Pitch classes of the chord's usual scale, root first, in scale order.
-
-    Of each family's scales (``_FAMILY_SCALES``) the first that holds every chord tone wins:
-    maj7/6 ionian, maj7#11 lydian, aug whole tone; 7/9/13/7sus mixolydian, 7#11 lydian
-    dominant, 7#5 whole tone, 7b13 mixolydian b13, 7b9/7#9/13b9 half-whole diminished,
-    7b9b13 phrygian dominant, 7alt/7#5#9 altered; m/m7/m6/m9 dorian, mMaj7 melodic minor,
-    m7b9 phrygian; m7b5 locrian (m9b5 locrian #2); dim/dim7 whole-half diminished.
-    """
-    name = _scale_name(chord.root, chord.pcs)
-    return tuple((chord.root + i) % 12 for i in SCALES[name])
-
-
-# ---------------------------------------------------------------- chords from pitches
-
-# Inference templates: (quality, {interval: role}, tensions). Roles: R root, T third (or the
-# 4th of a sus chord), F plain fifth, X altered fifth that defines the chord, S 7th or 6th.
-# Tensions are extra notes the chord takes without becoming another chord.
-_TEMPLATES = (
-    ("7", {0: "R", 4: "T", 7: "F", 10: "S"}, {1, 2, 3, 6, 8, 9}),
-    ("m7", {0: "R", 3: "T", 7: "F", 10: "S"}, {2, 5, 9}),
-    ("maj7", {0: "R", 4: "T", 7: "F", 11: "S"}, {2, 6, 9}),
-    ("m7b5", {0: "R", 3: "T", 6: "X", 10: "S"}, {2, 5, 8}),
-    ("dim7", {0: "R", 3: "T", 6: "X", 9: "S"}, {2, 5, 8, 11}),
-    ("6", {0: "R", 4: "T", 7: "F", 9: "S"}, {2, 6}),
-    ("m6", {0: "R", 3: "T", 7: "F", 9: "S"}, {2, 5, 11}),
-    ("mmaj7", {0: "R", 3: "T", 7: "F", 11: "S"}, {2, 5, 9}),
-    ("7sus4", {0: "R", 5: "T", 7: "F", 10: "S"}, {1, 2, 8, 9}),
-    ("maj", {0: "R", 4: "T", 7: "F"}, {2, 6}),
-    ("m", {0: "R", 3: "T", 7: "F"}, {2, 5}),
-    ("sus4", {0: "R", 5: "T", 7: "F"}, {2}),
-    ("dim", {0: "R", 3: "T", 6: "X"}, {2, 5, 8}),
-    ("aug", {0: "R", 4: "T", 8: "X"}, {2, 6}),
-)
-_SUFFIX = {"maj": "", "mmaj7": "mMaj7"}
-_PRESENT = {"R": 2.0, "T": 2.0, "F": 0.5, "X": 1.5, "S": 1.5}
-_MISSING = {"R": -1.0, "T": -2.5, "F": -0.2, "X": -1.5, "S": -1.5}
-_TENSION, _FOREIGN = -0.4, -1.5  # an extra note that is a tension / that is not
-_BASS_ROOT, _BASS_OTHER = 2.0, -0.5  # the lowest note is the root / is not a chord tone
-
-
-@lru_cache(maxsize=1)
-def _template_tables() -> tuple:
-    """Score tables over 12 roots x templates: constant, per-pitch-class and per-bass terms."""
-    import numpy as np
-
-    n = 12 * len(_TEMPLATES)
-    const, weight, bass = np.zeros(n), np.zeros((n, 12)), np.zeros((n, 12))
-    names = []
-    for t, (quality, roles, tensions) in enumerate(_TEMPLATES):
-        for root in range(12):
-            row = t * 12 + root
-            names.append((root, quality))
-            for iv in range(12):
-                pc = (root + iv) % 12
-                if iv in roles:
-                    const[row] += _MISSING[roles[iv]]
-                    weight[row, pc] = _PRESENT[roles[iv]] - _MISSING[roles[iv]]
-                else:
-                    weight[row, pc] = _TENSION if iv in tensions else _FOREIGN
-                bass[row, pc] = _BASS_ROOT if iv == 0 else 0.0 if iv in roles else _BASS_OTHER
-            const[row] -= 0.001 * t  # ties go to the template listed first
-    for a in (const, weight, bass):
-        a.flags.writeable = False
-    return tuple(names), const, weight, bass
-
-
-@lru_cache(maxsize=65536)
-def _infer(mask: int, bass: int) -> Chord:
-    """The best template chord for a 12-bit pitch-class mask and a bass pitch class."""
-    import numpy as np
-
-    names, const, weight, bass_table = _template_tables()
-    present = np.array([(mask >> pc) & 1 for pc in range(12)], dtype=float)
-    root, quality = names[int(np.argmax(const + weight @ present + bass_table[:, bass]))]
-    return parse_chord(root_name(root, quality) + _SUFFIX.get(quality, quality))
-
-
-def chord_from_pitches(pitches: Iterable[int]) -> Chord | None:
-    """The chord that sounding MIDI ``pitches`` most likely spell, or None (< 2 pitch classes).
-
-    Template matching over 12 roots x 14 qualities (triads, sixths, sevenths, sus, dim, aug):
-    the 3rd and 7th count most, a missing 5th or root little, extra tensions (9, 11, 13,
-    altered notes on a dominant) little, and the lowest note is favoured as the root. The
-    answer is a plain template chord: no slash bass (a lowest note is often a passing bass
-    note), extensions tolerated but not named.
-    """
-    ps = list(pitches)
-    mask = 0
-    for p in ps:
-        mask |= 1 << (p % 12)
-    if mask.bit_count() < 2:
-        return None
-    return _infer(mask, min(ps) % 12)
+    return transpose_spelt(symbol, semitones, None)

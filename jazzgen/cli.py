@@ -367,7 +367,8 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
     import json
 
     from jazzgen import atomic
-    from jazzgen import evaluate as ev
+    from jazzgen.evaluate import evaluate_likelihood
+    from jazzgen.music_report import evaluate_generated
 
     if (model is None) == (generated is None):
         raise click.UsageError("give --model (with --corpus and --train-corpus) or "
@@ -375,13 +376,13 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
     if model is not None:
         if corpus is None or train_corpus is None:
             raise click.UsageError("--model needs --corpus (test pieces) and --train-corpus")
-        report = ev.evaluate_likelihood(model, corpus, train_corpus, valid_corpus,
-                                        progress=_progress("Reading"))
+        report = evaluate_likelihood(model, corpus, train_corpus, valid_corpus,
+                                     progress=_progress("Reading"))
     else:
         if reference is None:
             raise click.UsageError("--generated needs --reference")
-        report = ev.evaluate_generated(generated, reference, train_corpus, seed=seed,
-                                       progress=_progress("Reading"))
+        report = evaluate_generated(generated, reference, train_corpus, seed=seed,
+                                    progress=_progress("Reading"))
         if plot is not None:
             click.echo(f"Wrote {report.plot(plot)}")
     click.echo(report.table())
@@ -400,7 +401,7 @@ def changes_cmd(key) -> None:
     Example:
       jazzgen changes --key Eb
     """
-    from jazzgen.chords import PROGRESSIONS, progression_changes
+    from jazzgen.progressions import PROGRESSIONS, progression_changes
 
     for name, prog in PROGRESSIONS.items():
         text = progression_changes(name, key)

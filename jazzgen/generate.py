@@ -83,7 +83,7 @@ def resolve_model(model: str | os.PathLike | None) -> Path:
 
 def form_changes(request: Request, bar_ticks: int) -> tuple[tuple[ChordChange, ...], int, str]:
     """One chorus of the requested changes, its length in bars, and a label for it."""
-    from jazzgen.chords import parse_changes, progression_changes
+    from jazzgen.progressions import parse_changes, progression_changes
 
     if request.chords:
         text, label = request.chords, "the given changes"

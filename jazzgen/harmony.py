@@ -21,7 +21,7 @@ def infer_changes(
     notes = [n for p in parts if not p.is_drum for n in p.notes]
     if not notes:
         return ()
-    from jazzgen.chords import chord_from_pitches
+    from jazzgen.chord_scales import chord_from_pitches
 
     end = max(n.end for n in notes)
     starts = []

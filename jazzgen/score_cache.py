@@ -17,7 +17,8 @@ from pathlib import Path
 from jazzgen import atomic
 from jazzgen.notes import Chord, ChordChange, Note, Part, Score, TimeSignature
 
-READERS = ("notes.py", "midi_io.py", "scores.py", "chords.py", "harmony.py", "score_cache.py")
+READERS = ("notes.py", "midi_io.py", "scores.py", "chords.py", "chord_scales.py", "harmony.py",
+           "score_cache.py")
 
 
 def cache_dir() -> Path | None:
