@@ -35,6 +35,9 @@ def friendly_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            _err("Interrupted.")
+            sys.exit(130)
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stderr.close()
             sys.exit(0)
