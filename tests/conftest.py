@@ -30,6 +30,37 @@ def make_score(notes, changes=(), tempo=120.0, sigs=None, title="test") -> Score
     )
 
 
+def raw_score(notes, changes=()) -> Score:
+    """A Score from (pitch, start, duration) triples and (Chord, start, duration) triples."""
+    return Score(notes=tuple(Note(p, s, d) for p, s, d in notes),
+                 changes=tuple(ChordChange(s, d, c) for c, s, d in changes))
+
+
+def line(pitches, step=12, start=0):
+    """(pitch, start, duration) triples of length ``step``, one after another."""
+    return [(p, start + i * step, step) for i, p in enumerate(pitches)]
+
+
+MOTIF = (60, 62, 64, 67, 65, 64, 62, 59)  # a fixed eighth-note line, for predictable corpora
+
+
+def motif_line(title: str, bars: int = 4, shift: int = 0) -> Score:
+    """The motif in straight eighths over ii-V-I-VI, ``bars`` bars."""
+    notes = [(MOTIF[i % len(MOTIF)] + shift, i * 12, 12) for i in range(bars * 8)]
+    changes = [(("Dm7", "G7", "Cmaj7", "A7")[b % 4], b * 96, 96) for b in range(bars)]
+    return make_score(notes, changes, title=title)
+
+
+def write_scores(folder: Path, scores) -> Path:
+    """Write ``scores`` as piece0.mid, piece1.mid, ... into ``folder``."""
+    from jazzgen.midi_io import write_midi
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, s in enumerate(scores):
+        write_midi(s, folder / f"piece{i}.mid")
+    return folder
+
+
 def random_line(seed: int, bars: int = 8, changes=("Dm7", "G7", "Cmaj7", "A7")) -> Score:
     """A seeded jazz-ish line (swing eighths, triplets, rests) over a repeating ii-V-I."""
     r = random.Random(seed)

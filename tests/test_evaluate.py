@@ -6,29 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_score, random_line
+from conftest import motif_line, random_line, write_scores
 
 from jazzgen.bundle import load_bundle
 from jazzgen.dataset import load_corpus
 from jazzgen.encoding import encode
 from jazzgen.evaluate import EvaluateError, evaluate_likelihood
-from jazzgen.midi_io import write_midi
-
-MOTIF = (60, 62, 64, 67, 65, 64, 62, 59)  # a fixed eighth-note line, for predictable corpora
-
-
-def motif_line(title: str, bars: int = 4, shift: int = 0):
-    """The motif in straight eighths over ii-V-I-VI, ``bars`` bars."""
-    notes = [(MOTIF[i % len(MOTIF)] + shift, i * 12, 12) for i in range(bars * 8)]
-    changes = [(("Dm7", "G7", "Cmaj7", "A7")[b % 4], b * 96, 96) for b in range(bars)]
-    return make_score(notes, changes, title=title)
-
-
-def write_scores(folder, scores):
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, s in enumerate(scores):
-        write_midi(s, folder / f"piece{i}.mid")
-    return folder
 
 
 def hand_scored(model_dir, folder):

@@ -5,6 +5,8 @@ import sys
 import types
 
 import pytest
+from conftest import line
+from conftest import raw_score as score
 
 from jazzgen.metrics import (
     MetricError,
@@ -15,22 +17,11 @@ from jazzgen.metrics import (
     harmony_scores,
     pitch_class_entropy,
 )
-from jazzgen.notes import Chord, ChordChange, Note, Score, TimeSignature
+from jazzgen.notes import Chord, Note, Score, TimeSignature
 
 BAR = 96
 C, F, G = (Chord("C", 0, (0, 4, 7)), Chord("F", 5, (0, 5, 9)), Chord("G", 7, (2, 7, 11)))
 C7 = Chord("C7", 0, (0, 4, 7, 10), "7")
-
-
-def score(notes, changes=()):
-    """A Score from (pitch, start, duration) triples and (chord, start, duration) triples."""
-    return Score(notes=tuple(Note(p, s, d) for p, s, d in notes),
-                 changes=tuple(ChordChange(s, d, c) for c, s, d in changes))
-
-
-def line(pitches, step=12, start=0):
-    """Notes of length ``step`` one after another."""
-    return [(p, start + i * step, step) for i, p in enumerate(pitches)]
 
 
 # ---------------------------------------------------------------- pitch-class entropy

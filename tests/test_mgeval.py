@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from conftest import line
+from conftest import raw_score as score
 
 from jazzgen.metrics import MetricError
 from jazzgen.mgeval import (
@@ -11,20 +13,8 @@ from jazzgen.mgeval import (
     piece_features,
     two_sample_accuracy,
 )
-from jazzgen.notes import ChordChange, Note, Score
 
 BAR = 96
-
-
-def score(notes, changes=()):
-    """A Score from (pitch, start, duration) triples and (chord, start, duration) triples."""
-    return Score(notes=tuple(Note(p, s, d) for p, s, d in notes),
-                 changes=tuple(ChordChange(s, d, c) for c, s, d in changes))
-
-
-def line(pitches, step=12, start=0):
-    """Notes of length ``step`` one after another."""
-    return [(p, start + i * step, step) for i, p in enumerate(pitches)]
 
 
 # ---------------------------------------------------------------- MGEval features
