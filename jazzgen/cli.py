@@ -343,8 +343,8 @@ def play_cmd(file, soundfont) -> None:
 @click.option("--corpus", type=click.Path(path_type=Path), default=None,
               help="Held-out test pieces for --model.")
 @click.option("--train-corpus", type=click.Path(path_type=Path), default=None,
-              help="The pieces the model trained on: fits the baselines (likelihood) or "
-              "measures copying (music).")
+              help="The pieces the model trained on: fits the baselines (likelihood; default: "
+              "the files the bundle records) or measures copying (music).")
 @click.option("--valid-corpus", type=click.Path(path_type=Path), default=None,
               help="Pieces to choose the n-gram order on (default: 10%% of --train-corpus).")
 @click.option("--generated", type=click.Path(path_type=Path), default=None,
@@ -365,22 +365,29 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
     \b
     Examples:
       jazzgen evaluate --model models/default --corpus test/ --train-corpus train/
+      jazzgen evaluate --model models/default --corpus test/   # baselines on its own files
       jazzgen evaluate --generated out/ --reference real/ --json report.json --plot hist.png
     """
     import json
+    import tempfile
 
     from jazzgen import atomic
-    from jazzgen.evaluate import evaluate_likelihood
+    from jazzgen.evaluate import bundle_split, evaluate_likelihood
     from jazzgen.music_report import evaluate_generated
 
     if (model is None) == (generated is None):
-        raise click.UsageError("give --model (with --corpus and --train-corpus) or "
-                               "--generated (with --reference)")
+        raise click.UsageError("give --model (with --corpus) or --generated (with "
+                               "--reference)")
     if model is not None:
-        if corpus is None or train_corpus is None:
-            raise click.UsageError("--model needs --corpus (test pieces) and --train-corpus")
-        report = evaluate_likelihood(model, corpus, train_corpus, valid_corpus,
-                                     progress=_progress("Reading"))
+        if corpus is None:
+            raise click.UsageError("--model needs --corpus (the held-out test pieces)")
+        with tempfile.TemporaryDirectory() as tmp:
+            if train_corpus is None:  # the files the bundle says it trained on
+                train_corpus, bundle_valid = bundle_split(model, tmp)
+                if valid_corpus is None and any(bundle_valid.iterdir()):
+                    valid_corpus = bundle_valid
+            report = evaluate_likelihood(model, corpus, train_corpus, valid_corpus,
+                                         progress=_progress("Reading"))
     else:
         if reference is None:
             raise click.UsageError("--generated needs --reference")

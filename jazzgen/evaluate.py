@@ -47,6 +47,35 @@ def _load(folder: str | os.PathLike | None, what: str, progress: Progress | None
         raise EvaluateError(f"{what} set: {exc}") from None
 
 
+def bundle_split(model_dir: str | os.PathLike, dest: str | os.PathLike) -> tuple[Path, Path]:
+    """Folders of links to the files a bundle trained and validated on (from its corpus.json),
+    made under ``dest``: the default training and validation sets for the baselines."""
+    import json
+
+    try:
+        info = json.loads((Path(model_dir) / "corpus.json").read_text())
+    except (OSError, ValueError):
+        raise EvaluateError(f"{model_dir} does not record its training files: pass "
+                            f"--train-corpus") from None
+    root = Path(info.get("root", ""))
+    if not root.is_dir():
+        raise EvaluateError(f"the training corpus of {model_dir} ({root}) is not here: pass "
+                            f"--train-corpus")
+    out = []
+    for name in ("train", "valid"):
+        folder = Path(dest) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, rel in enumerate(info.get(name, [])):
+            src = (root / rel).resolve()
+            if src.exists():
+                (folder / f"{i:05d}_{Path(rel).name}").symlink_to(src)
+        out.append(folder)
+    if not any(out[0].iterdir()):
+        raise EvaluateError(f"none of the training files of {model_dir} are in {root}: pass "
+                            f"--train-corpus")
+    return out[0], out[1]
+
+
 # ---------------------------------------------------------------- likelihood
 
 

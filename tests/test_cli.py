@@ -185,6 +185,12 @@ def test_evaluate_command_both_modes(tmp_path, tiny_model, tiny_corpus):
     assert json.loads((tmp_path / "m.json").read_text())["generated"]["pieces"] == 4
     r = CliRunner().invoke(main, ["evaluate", "--model", str(tiny_model)])
     assert r.exit_code == 2 and "--corpus" in r.output
+    # without --train-corpus: the files the bundle says it trained and validated on
+    r = CliRunner().invoke(main, ["evaluate", "--model", str(tiny_model), "--corpus",
+                                  str(tiny_corpus)])
+    assert r.exit_code == 0, r.output
+    assert "Baselines fitted on 3 training pieces" in r.output
+    assert "also training pieces" in r.output
     r = CliRunner().invoke(main, ["evaluate"])
     assert r.exit_code == 2
     r = CliRunner().invoke(main, ["evaluate", "--generated", str(tmp_path / "none"),
@@ -214,3 +220,16 @@ def test_train_transposition_track_and_fresh_options(tmp_path, tiny_corpus):
     assert r.exit_code == 0 and "Resuming" not in r.output
     r = CliRunner().invoke(main, [*common, "--model", str(tmp_path / "x"), "--track", "tuba"])
     assert r.exit_code == 1 and "no track matches" in r.output
+
+
+def test_evaluate_without_training_files_asks_for_them(tmp_path, tiny_model, tiny_corpus):
+    import shutil
+
+    moved = tmp_path / "m"
+    shutil.copytree(tiny_model, moved)
+    info = json.loads((moved / "corpus.json").read_text())
+    info["root"] = str(tmp_path / "gone")
+    (moved / "corpus.json").write_text(json.dumps(info))
+    r = CliRunner().invoke(main, ["evaluate", "--model", str(moved), "--corpus",
+                                  str(tiny_corpus)])
+    assert r.exit_code == 1 and "pass --train-corpus" in r.output
