@@ -16,6 +16,7 @@ import numpy as np
 
 from jazzgen.bundle import load_bundle
 from jazzgen.encoding import Conditioner
+from jazzgen.generate import repeat_form
 from jazzgen.notes import TimeSignature
 from jazzgen.progressions import parse_changes, progression_changes
 from jazzgen.sampling import SampleConfig, choose, sample
@@ -52,9 +53,7 @@ def main() -> None:
     import keras
 
     model = keras.models.load_model(f"{args.model}/model.keras", compile=False, safe_mode=True)
-    changes = parse_changes(progression_changes("blues"))
-    long = tuple(c for k in range(40) for c in (
-        type(c)(c.start + k * 1152, c.duration, c.chord) for c in changes))
+    long = repeat_form(parse_changes(progression_changes("blues")), 12, 96, 40 * 12)
     base = keras_window_sampler(model, bundle, long, args.events, np.random.default_rng(0))
     t0 = time.perf_counter()
     lines = sample(bundle.net, bundle.vocab, long, (TimeSignature(0),),

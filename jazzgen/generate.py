@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from jazzgen.band import BandConfig, make_band, swing_ticks
 from jazzgen.bundle import BundleError
 from jazzgen.notes import ChordChange, Score, TimeSignature, ticks_to_seconds
 from jazzgen.sampling import SampleConfig, sample
@@ -38,7 +39,7 @@ class Request:
     tempo: float | None = None
     num_outputs: int = 1
     primer: str | None = None
-    band: object | None = None  # jazzgen.band.BandConfig, or None for the solo alone
+    band: BandConfig | None = None  # None: the solo alone
     swing: float | None = None  # re-swing the solo's eighths to this ratio
     solo_program: int = 66
     meter: tuple[int, int] = (4, 4)  # time signature of the changes (a jazz waltz: 3/4)
@@ -174,18 +175,12 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
 
 def _arrange(score: Score, request: Request, end: int, rng: np.random.Generator) -> Score:
     """Swing the solo if asked and put the band under it (shifted for a count-in)."""
-    from dataclasses import replace
-
     if request.swing is not None:
-        from jazzgen.band import swing_ticks
-
         score = replace(score, notes=swing_ticks(score.notes, request.swing))
     if request.band is None:
         return score
-    from jazzgen.band import make_band
-
     cfg = request.band
-    shift = score.time_signatures[0].bar_ticks if getattr(cfg, "count_in", False) else 0
+    shift = score.time_signatures[0].bar_ticks if cfg.count_in else 0
     if shift:
         score = replace(
             score,

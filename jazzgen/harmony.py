@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from jazzgen.notes import TICKS_PER_BEAT, ChordChange, Part, Score
+from jazzgen.notes import TICKS_PER_BEAT, ChordChange, Part, Score, _signature_at
 
 MIN_SHARE = 0.25  # a pitch must sound this share of the window to count as a chord tone
 
@@ -26,7 +26,8 @@ def infer_changes(
     end = max(n.end for n in notes)
     starts = []
     for bar in score.bar_starts(end):
-        starts.extend(range(bar, min(bar + _bar_len(score, bar), end), window))
+        sig, _ = _signature_at(score.time_signatures, bar)
+        starts.extend(range(bar, min(bar + sig.bar_ticks, end), window))
     # Bucket notes by window so that long files stay linear.
     by_window: dict[int, list] = defaultdict(list)
     for n in notes:
@@ -61,8 +62,3 @@ def infer_changes(
             changes.append(ChordChange(ws, span, chord))
     return tuple(changes)
 
-
-def _bar_len(score: Score, tick: int) -> int:
-    """Length in ticks of the bar starting at ``tick``."""
-    sig = [s for s in score.time_signatures if s.start <= tick][-1]
-    return sig.bar_ticks

@@ -13,7 +13,7 @@ import io
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mido
@@ -150,14 +150,7 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None) -> Score:
         from jazzgen.harmony import infer_changes
 
         changes = infer_changes(score, [p for p in parts if not p.is_drum])
-    return Score(
-        notes=score.notes,
-        changes=changes,
-        time_signatures=score.time_signatures,
-        tempo=score.tempo,
-        title=score.title,
-        parts=score.parts,
-    )
+    return replace(score, changes=changes)
 
 
 def _open(path: Path) -> mido.MidiFile:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jazzgen.encoding import Conditioner, Vocabulary, encode_events
+from jazzgen.encoding import Conditioner, Vocabulary, decode, encode_events
 from jazzgen.notes import TICKS_PER_BEAT, ChordChange, Note, Score, TimeSignature
 
 
@@ -111,8 +111,6 @@ def sample(
             break
         logits, state = net.step(np.array(step_tok), np.array(step_pos), np.array(step_roots),
                                  np.array(step_pcs), state)
-    from jazzgen.encoding import decode
-
     out = []
     for b in range(batch):
         line = decode(tokens[b], vocab)

@@ -150,7 +150,7 @@ def train(
                  "best": None, "wait": 0}
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     resumed_from = state["epoch"]
-    callback = _Checkpointer(keras, ckpt_dir, state, train_cfg.patience, data.valid is not None)
+    callback = _checkpointer(keras, ckpt_dir, state, train_cfg.patience, data.valid is not None)
     if state["epoch"] < train_cfg.epochs and not state.get("stopped"):
         model.fit(
             _dataset(data.train, train_cfg.batch_size, train_cfg.seed),
@@ -215,18 +215,18 @@ def _read_state(ckpt_dir: Path, fingerprint: str) -> dict | None:
     return state
 
 
-class _Checkpointer:
-    """Keras callback: save the model and state atomically after every epoch; stop early."""
-
-    def __new__(cls, keras, *args, **kwargs):
-        # Defined lazily so that importing this module does not import Keras.
-        base = type("Checkpointer", (_CheckpointerMixin, keras.callbacks.Callback), {})
-        obj = base()
-        obj.setup(*args, **kwargs)
-        return obj
+def _checkpointer(keras, ckpt_dir: Path, state: dict, patience: int, has_valid: bool):
+    """A Keras callback built from :class:`_CheckpointerMixin` (the Callback base class is
+    joined here, so importing this module does not import Keras)."""
+    cls = type("Checkpointer", (_CheckpointerMixin, keras.callbacks.Callback), {})
+    callback = cls()
+    callback.setup(ckpt_dir, state, patience, has_valid)
+    return callback
 
 
 class _CheckpointerMixin:
+    """Save the model and state atomically after every epoch; stop early on no progress."""
+
     def setup(self, ckpt_dir: Path, state: dict, patience: int, has_valid: bool) -> None:
         self.ckpt_dir, self.state, self.patience, self.has_valid = (
             ckpt_dir, state, patience, has_valid)

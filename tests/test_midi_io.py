@@ -98,7 +98,7 @@ def test_odd_ticks_per_beat_and_triplets(tmp_path):
     t = mido.MidiTrack()
     mid.tracks.append(t)
     for i in range(9):  # eighth-note triplets at 1000 ticks per beat: 333/334 ticks
-        t.append(mido.Message("note_on", note=60 + i, velocity=80, time=0 if i == 0 else 0))
+        t.append(mido.Message("note_on", note=60 + i, velocity=80, time=0))
         t.append(mido.Message("note_off", note=60 + i, velocity=0, time=333 if i % 3 else 334))
     score = read_midi(_save(mid, tmp_path / "trip.mid"))
     assert [n.start for n in score.notes] == [0, 8, 16, 24, 32, 40, 48, 56, 64]
