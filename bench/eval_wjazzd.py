@@ -24,13 +24,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wjazzd import link_corpus, load_split, source_dir  # noqa: E402
 
-from jazzgen.bundle import load_bundle  # noqa: E402
-from jazzgen.dataset import load_corpus  # noqa: E402
-from jazzgen.evaluate import evaluate_likelihood  # noqa: E402
-from jazzgen.midi_io import write_midi  # noqa: E402
-from jazzgen.music_report import evaluate_generated  # noqa: E402
-from jazzgen.notes import Score  # noqa: E402
-from jazzgen.sampling import SampleConfig, sample  # noqa: E402
+from jazzgen.corpus.loader import load_corpus  # noqa: E402
+from jazzgen.evaluate.likelihood import evaluate_likelihood  # noqa: E402
+from jazzgen.evaluate.report import evaluate_generated  # noqa: E402
+from jazzgen.generate.sampling import SampleConfig, sample  # noqa: E402
+from jazzgen.io.midi import write_midi  # noqa: E402
+from jazzgen.model.bundle import load_bundle  # noqa: E402
+from jazzgen.music.notes import Score  # noqa: E402
 
 
 def generate_over(model: Path, test_dir: Path, out: Path, cfg: SampleConfig) -> int:

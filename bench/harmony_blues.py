@@ -15,8 +15,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from jazzgen.generate import Request, generate
-from jazzgen.metrics import harmony_scores
+from jazzgen.evaluate.musdr import harmony_scores
+from jazzgen.generate.solo import Request, generate
 
 
 def measure(model: Path, solos: int, choruses: int, out: Path) -> tuple[float, float, int]:
@@ -35,10 +35,10 @@ def untrained_copy(model: Path, dest: Path) -> Path:
     """The same architecture and vocabulary with random weights, as a bundle."""
     import json
 
-    from jazzgen.bundle import read_config, save_bundle
-    from jazzgen.encoding import Vocabulary
-    from jazzgen.model import build_model
-    from jazzgen.tf_quiet import import_keras
+    from jazzgen.model.backend import import_keras
+    from jazzgen.model.bundle import read_config, save_bundle
+    from jazzgen.model.encoding import Vocabulary
+    from jazzgen.model.network import build_model
 
     enc, mcfg, tcfg, meta = read_config(model)
     import_keras().utils.set_random_seed(0)

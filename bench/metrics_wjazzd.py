@@ -19,13 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jazzgen.metrics import (  # noqa: E402
+from jazzgen.evaluate.musdr import (  # noqa: E402
     chord_progression_irregularity,
     grooving_similarity,
     harmony_scores,
     pitch_class_entropy,
 )
-from jazzgen.notes import TICKS_PER_BEAT, Chord, ChordChange, Note, Score, TimeSignature  # noqa: E402
+from jazzgen.music.chords import Chord, ChordChange  # noqa: E402
+from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "wjazzd" / "musicxml"
 
@@ -81,7 +82,7 @@ def measure(path: Path, lead_reader: bool) -> tuple:
     """(name, H1, H4, GS, CPI, on-beat notes, chord tones, chord-or-scale tones) or an error."""
     try:
         if lead_reader:
-            from jazzgen.scores import read_musicxml
+            from jazzgen.io.musicxml import read_musicxml
 
             score = read_musicxml(path)
         else:
@@ -96,7 +97,7 @@ def measure(path: Path, lead_reader: bool) -> tuple:
 def scale_available() -> bool:
     """Whether jazzgen.chord_scales.chord_scale exists yet (it is written concurrently)."""
     try:
-        from jazzgen.chord_scales import chord_scale  # noqa: F401
+        from jazzgen.music.scales import chord_scale  # noqa: F401
     except ImportError:
         return False
     return True

@@ -14,12 +14,12 @@ import time
 
 import numpy as np
 
-from jazzgen.bundle import load_bundle
-from jazzgen.encoding import Conditioner
-from jazzgen.generate import repeat_form
-from jazzgen.notes import TimeSignature
-from jazzgen.progressions import parse_changes, progression_changes
-from jazzgen.sampling import SampleConfig, choose, sample
+from jazzgen.generate.form import repeat_form
+from jazzgen.generate.sampling import SampleConfig, choose, sample
+from jazzgen.model.bundle import load_bundle
+from jazzgen.model.encoding import Conditioner
+from jazzgen.music.notes import TimeSignature
+from jazzgen.music.progressions import parse_changes, progression_changes
 
 
 def keras_window_sampler(model, bundle, changes, events: int, rng) -> float:

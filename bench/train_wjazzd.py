@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wjazzd import link_corpus, load_split, source_dir  # noqa: E402
 
-from jazzgen.config import ModelConfig, TrainConfig  # noqa: E402
-from jazzgen.train import train  # noqa: E402
+from jazzgen.model.config import ModelConfig, TrainConfig  # noqa: E402
+from jazzgen.model.train import train  # noqa: E402
 
 MODEL = ModelConfig(embedding_size=64, lstm_size=256, lstm_layers=2, dropout=0.3)
 

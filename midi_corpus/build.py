@@ -17,9 +17,10 @@ if __package__ in (None, ""):
     # Run as a script: make the repository root importable so ``jazzgen`` resolves.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jazzgen.atomic import write_bytes  # noqa: E402, I001
-from jazzgen.chords import parse_chord  # noqa: E402
-from jazzgen.notes import TICKS_PER_BEAT, Chord, ChordChange, Note, Part, Score  # noqa: E402
+from jazzgen.io.atomic import write_bytes  # noqa: E402, I001
+from jazzgen.music.chords import parse_chord  # noqa: E402
+from jazzgen.music.notes import Note, Part, Score, TICKS_PER_BEAT  # noqa: E402
+from jazzgen.music.chords import Chord, ChordChange  # noqa: E402
 from midi_corpus.notation import (  # noqa: E402
     BAR_TICKS,
     CorpusSourceError,

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jazzgen.chords import parse_chord
-from jazzgen.notes import TICKS_PER_BEAT
+from jazzgen.music.chords import parse_chord
+from jazzgen.music.notes import TICKS_PER_BEAT
 
 BAR_TICKS = 4 * TICKS_PER_BEAT
 PROGRESSIONS = (

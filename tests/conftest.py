@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from jazzgen.notes import ChordChange, Note, Score, TimeSignature
+from jazzgen.music.chords import ChordChange
+from jazzgen.music.notes import Note, Score, TimeSignature
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
 
 def chord(symbol: str):
     """A Chord from a jazz symbol (through jazzgen.chords)."""
-    from jazzgen.chords import parse_chord
+    from jazzgen.music.chords import parse_chord
 
     return parse_chord(symbol)
 
@@ -53,7 +54,7 @@ def motif_line(title: str, bars: int = 4, shift: int = 0) -> Score:
 
 def write_scores(folder: Path, scores) -> Path:
     """Write ``scores`` as piece0.mid, piece1.mid, ... into ``folder``."""
-    from jazzgen.midi_io import write_midi
+    from jazzgen.io.midi import write_midi
 
     folder.mkdir(parents=True, exist_ok=True)
     for i, s in enumerate(scores):
@@ -89,7 +90,7 @@ def random_line(seed: int, bars: int = 8, changes=("Dm7", "G7", "Cmaj7", "A7")) 
 
 def write_corpus(folder: Path, n: int = 4, bars: int = 8) -> Path:
     """Write ``n`` seeded MIDI solos with chord markers into ``folder``."""
-    from jazzgen.midi_io import write_midi
+    from jazzgen.io.midi import write_midi
 
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
@@ -106,8 +107,8 @@ def tiny_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
     """A small bundle trained for one epoch on the tiny corpus (shared by many tests)."""
-    from jazzgen.config import ModelConfig, TrainConfig
-    from jazzgen.train import train
+    from jazzgen.model.config import ModelConfig, TrainConfig
+    from jazzgen.model.train import train
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     train(tiny_corpus, out, model_cfg=ModelConfig(embedding_size=8, lstm_size=16, lstm_layers=1),

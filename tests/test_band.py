@@ -7,14 +7,12 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from jazzgen.band import (
-    BandConfig,
-    BandError,
-    count_in_ticks,
-    make_band,
-    swing_ticks,
-)
-from jazzgen.notes import Chord, ChordChange, Note, Part, TimeSignature
+from jazzgen.errors import BandError
+from jazzgen.generate.band import count_in_ticks, make_band
+from jazzgen.generate.band_config import BandConfig
+from jazzgen.music.chords import Chord, ChordChange
+from jazzgen.music.notes import Note, Part, TimeSignature
+from jazzgen.music.swing import swing_ticks
 
 BAR = 96
 BEAT = 24

@@ -11,22 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from jazzgen.chord_scales import (
-    SCALES,
-    chord_family,
-    chord_from_pitches,
-    chord_scale,
-    scale_name,
-)
-from jazzgen.chords import (
-    ChordSymbolError,
-    parse_chord,
-    parse_chord_or_none,
-    pitch_class_name,
-    root_name,
-    transpose_symbol,
-)
-from jazzgen.notes import Chord
+from jazzgen.errors import ChordSymbolError
+from jazzgen.music.chords import Chord, parse_chord, parse_chord_or_none, transpose_symbol
+from jazzgen.music.inference import chord_from_pitches
+from jazzgen.music.scales import SCALES, chord_family, chord_scale, scale_name
+from jazzgen.music.spelling import pitch_class_name, root_name
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 FLATS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")

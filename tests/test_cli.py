@@ -127,8 +127,8 @@ def test_bundle_with_other_vocabulary_is_refused(tmp_path, tiny_model):
 
 
 def test_interrupted_training_resumes_from_checkpoint(tmp_path, tiny_corpus, monkeypatch):
-    from jazzgen import train as train_mod
-    from jazzgen.config import ModelConfig, TrainConfig
+    from jazzgen.model import train as train_mod
+    from jazzgen.model.config import ModelConfig, TrainConfig
 
     mcfg = ModelConfig(embedding_size=8, lstm_size=8, lstm_layers=1)
     tcfg = TrainConfig(epochs=3, sequence_length=32, batch_size=16, patience=5)
@@ -232,4 +232,4 @@ def test_evaluate_without_training_files_asks_for_them(tmp_path, tiny_model, tin
     (moved / "corpus.json").write_text(json.dumps(info))
     r = CliRunner().invoke(main, ["evaluate", "--model", str(moved), "--corpus",
                                   str(tiny_corpus)])
-    assert r.exit_code == 1 and "pass --train-corpus" in r.output
+    assert r.exit_code == 1 and "give a training folder" in r.output

@@ -4,15 +4,11 @@ import numpy as np
 import pytest
 from conftest import SHARED, write_corpus
 
-from jazzgen.config import EncodingConfig, TrainConfig
-from jazzgen.dataset import (
-    CorpusError,
-    build_training_data,
-    load_corpus,
-    make_windows,
-    split_pieces,
-)
-from jazzgen.encoding import Vocabulary, encode
+from jazzgen.corpus.loader import load_corpus
+from jazzgen.errors import CorpusError
+from jazzgen.model.config import EncodingConfig, TrainConfig
+from jazzgen.model.encoding import Vocabulary, encode
+from jazzgen.model.windows import build_training_data, make_windows, split_pieces
 
 V = Vocabulary(EncodingConfig())
 
@@ -24,7 +20,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     (tmp_path / "c" / "notes.txt").write_text("ignored: not a music file")
     from conftest import make_score
 
-    from jazzgen.midi_io import write_midi
+    from jazzgen.io.midi import write_midi
 
     write_midi(make_score([(60, 0, 24), (62, 24, 24)]), tmp_path / "c" / "sub" / "short.mid")
     corpus = load_corpus(tmp_path / "c")
@@ -56,11 +52,10 @@ def test_windows_score_every_event_once():
 
     encs = [encode(random_line(i, bars=4), V) for i in range(3)]
     w = make_windows(encs, length=16)
-    assert w.tokens.shape[1] == 16 and w.pcs.shape[2] == 24
+    assert w.features.tokens.shape[1] == 16 and w.features.pcs.shape[2] == 24
     assert w.event_count == sum(len(e) - 1 for e in encs)
     # targets are the inputs shifted by one
-    r = 0
-    assert np.array_equal(w.targets[r, :15], w.tokens[r, 1:16])
+    assert np.array_equal(w.targets[0, :15], w.features.tokens[0, 1:16])
 
 
 def test_training_data_transposes_train_split_only(tiny_corpus):

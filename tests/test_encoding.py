@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from conftest import make_score, random_line
 
-from jazzgen.config import EncodingConfig
-from jazzgen.encoding import (
+from jazzgen.model.config import EncodingConfig
+from jazzgen.model.encoding import (
     NO_ROOT,
     Vocabulary,
     decode,
     encode,
     note_count,
-    transpose_encoded,
+    transpose_features,
 )
 
 V = Vocabulary(EncodingConfig())
@@ -71,7 +71,7 @@ def test_no_chord_gives_no_root():
 @pytest.mark.parametrize("shift", [-5, -1, 3, 6])
 def test_transposed_encoding_equals_encoding_the_transposed_score(shift):
     s = random_line(3)
-    a = transpose_encoded(encode(s, V), shift, V)
+    a = transpose_features(encode(s, V), shift, V)
     b = encode(s.transpose(shift), V)
     assert np.array_equal(a.tokens, b.tokens)
     assert np.array_equal(a.roots, b.roots)

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from conftest import motif_line, random_line, write_scores
 
-from jazzgen.bundle import load_bundle
-from jazzgen.dataset import load_corpus
-from jazzgen.encoding import encode
-from jazzgen.evaluate import EvaluateError, evaluate_likelihood
+from jazzgen.corpus.loader import load_corpus
+from jazzgen.errors import EvaluateError
+from jazzgen.evaluate.likelihood import evaluate_likelihood
+from jazzgen.model.bundle import load_bundle
+from jazzgen.model.encoding import encode
 
 
 def hand_scored(model_dir, folder):
@@ -24,8 +25,7 @@ def hand_scored(model_dir, folder):
         enc = encode(score, vocab)
         state = net.initial_state(1)
         for t in range(len(enc) - 1):
-            logits, state = net.step(enc.tokens[t:t + 1], enc.pos[t:t + 1],
-                                     enc.roots[t:t + 1], enc.pcs[t:t + 1], state)
+            logits, state = net.step(enc[t:t + 1], state)
             logp = logits[0] - np.log(np.exp(logits[0]).sum())
             target = int(enc.tokens[t + 1])
             total -= logp[target]

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 from conftest import make_score
 
 from jazzgen.cli import main
-from jazzgen.midi_io import read_midi, write_midi
+from jazzgen.io.midi import read_midi, write_midi
 
 
 def gen(*args):
@@ -95,7 +95,7 @@ def test_bad_requests_are_clear_errors(tmp_path, tiny_model):
     cases = [
         (["--changes", "nosuchtune"], "nosuchtune"),
         (["--bars", "2", "--choruses", "2"], "only one of"),
-        (["--chords", "Dm7 |", "--changes", "blues"], "either --chords or --changes"),
+        (["--chords", "Dm7 |", "--changes", "blues"], "either written chords"),
         (["--chords", "Dm7 | Xq7 |"], "Xq7"),
         (["--primer", str(tmp_path / "missing.mid")], "missing.mid"),
     ]

@@ -4,7 +4,7 @@ import mido
 from click.testing import CliRunner
 
 from jazzgen.cli import main
-from jazzgen.midi_io import read_midi
+from jazzgen.io.midi import read_midi
 
 VOICINGS = {  # bass note + a left-hand voicing, one chord per bar
     "Dm7": (38, [53, 57, 60, 65]),
@@ -63,9 +63,9 @@ def test_chord_aware_training_on_plain_multitrack_midi(tmp_path):
     assert r.exit_code == 0, r.output
     import numpy as np
 
-    from jazzgen.config import EncodingConfig
-    from jazzgen.dataset import load_corpus
-    from jazzgen.encoding import NO_ROOT, Vocabulary, encode
+    from jazzgen.corpus.loader import load_corpus
+    from jazzgen.model.config import EncodingConfig
+    from jazzgen.model.encoding import NO_ROOT, Vocabulary, encode
 
     enc = encode(load_corpus(corpus).pieces[0][1], Vocabulary(EncodingConfig()))
     assert (enc.roots[:-1, 0] != NO_ROOT).all()  # every step but the end sees a chord

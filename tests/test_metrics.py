@@ -8,8 +8,8 @@ import pytest
 from conftest import line
 from conftest import raw_score as score
 
-from jazzgen.metrics import (
-    MetricError,
+from jazzgen.errors import MetricError
+from jazzgen.evaluate.musdr import (
     chord_progression_irregularity,
     chord_sequence,
     copy_rate,
@@ -17,7 +17,8 @@ from jazzgen.metrics import (
     harmony_scores,
     pitch_class_entropy,
 )
-from jazzgen.notes import Chord, Note, Score, TimeSignature
+from jazzgen.music.chords import Chord
+from jazzgen.music.notes import Note, Score, TimeSignature
 
 BAR = 96
 C, F, G = (Chord("C", 0, (0, 4, 7)), Chord("F", 5, (0, 5, 9)), Chord("G", 7, (2, 7, 11)))

@@ -5,8 +5,8 @@ import pytest
 from conftest import line
 from conftest import raw_score as score
 
-from jazzgen.metrics import MetricError
-from jazzgen.mgeval import (
+from jazzgen.errors import MetricError
+from jazzgen.evaluate.mgeval import (
     compare_sets,
     kl_divergence,
     overlap_area,

@@ -6,8 +6,9 @@ import mido
 import pytest
 from conftest import SHARED, make_score, random_line
 
-from jazzgen.midi_io import MidiReadError, read_midi, score_to_bytes, write_midi
-from jazzgen.notes import TimeSignature
+from jazzgen.errors import ReadError
+from jazzgen.io.midi import read_midi, score_to_bytes, write_midi
+from jazzgen.music.notes import TimeSignature
 
 
 def triples(notes):
@@ -89,7 +90,7 @@ def test_track_option_overrides_the_choice(tmp_path):
     assert read_midi(path).notes[0].pitch == 72
     assert read_midi(path, track="second").notes[0].pitch == 60
     assert read_midi(path, track=1).notes[0].pitch == 60
-    with pytest.raises(MidiReadError, match="no track matches"):
+    with pytest.raises(ReadError, match="no track matches"):
         read_midi(path, track="tuba")
 
 
@@ -114,7 +115,7 @@ NOT_MIDI = b"This is a text file, not music.\n"
 def test_broken_files_raise_one_clear_error(tmp_path, data, msg):
     path = tmp_path / "bad.mid"
     path.write_bytes(data)
-    with pytest.raises(MidiReadError, match=msg):
+    with pytest.raises(ReadError, match=msg):
         read_midi(path)
 
 
@@ -125,7 +126,7 @@ def test_drums_only_file_has_no_melody(tmp_path):
     for _ in range(8):
         t.append(mido.Message("note_on", channel=9, note=36, velocity=90, time=0))
         t.append(mido.Message("note_off", channel=9, note=36, velocity=0, time=96))
-    with pytest.raises(MidiReadError, match="no melody"):
+    with pytest.raises(ReadError, match="no melody"):
         read_midi(_save(mid, tmp_path / "drums.mid"))
 
 

@@ -4,15 +4,15 @@ import math
 
 import numpy as np
 
-from jazzgen.config import EncodingConfig, ModelConfig
-from jazzgen.encoding import Vocabulary
-from jazzgen.model import NumpyLSTM, build_model
+from jazzgen.model.config import EncodingConfig, ModelConfig
+from jazzgen.model.encoding import Features, Vocabulary
+from jazzgen.model.network import NumpyLSTM, build_model
 
 V = Vocabulary(EncodingConfig())
 
 
 def test_numpy_twin_matches_keras_step_by_step():
-    from jazzgen.tf_quiet import import_keras
+    from jazzgen.model.backend import import_keras
 
     keras = import_keras()
     keras.utils.set_random_seed(0)
@@ -28,13 +28,13 @@ def test_numpy_twin_matches_keras_step_by_step():
     net = NumpyLSTM.from_keras(model, cfg.lstm_layers)
     state = net.initial_state(2)
     for i in range(t):
-        logits, state = net.step(x["tokens"][:, i], x["pos"][:, i], x["roots"][:, i],
-                                 x["pcs"][:, i], state)
+        logits, state = net.step(Features(x["tokens"][:, i], x["pos"][:, i], x["roots"][:, i],
+                                          x["pcs"][:, i]), state)
         np.testing.assert_allclose(logits, want[:, i], atol=1e-4)
 
 
 def test_untrained_loss_is_about_log_vocab():
-    from jazzgen.tf_quiet import import_keras
+    from jazzgen.model.backend import import_keras
 
     keras = import_keras()
     keras.utils.set_random_seed(1)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import make_score, motif_line, write_corpus, write_scores
 
-from jazzgen.evaluate import EvaluateError
-from jazzgen.music_report import evaluate_generated
+from jazzgen.errors import EvaluateError
+from jazzgen.evaluate.report import evaluate_generated
 
 
 @pytest.fixture(scope="module")

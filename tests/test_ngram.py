@@ -6,7 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from jazzgen.ngram import NGramError, NGramModel, select_order
+from jazzgen.errors import NGramError
+from jazzgen.evaluate.ngram import NGramModel, select_order
 
 BOS = 0
 CYCLE = [BOS] + [1, 2, 3, 4] * 50  # a deterministic line after its BOS
@@ -77,9 +78,10 @@ def test_select_order_picks_more_than_unigram_on_a_pattern():
                 tok = tok % 6 + 1 if rng.random() < 0.9 else int(rng.integers(1, 7))
                 seq.append(tok)
             target.append(seq)
-    order, nll = select_order(train, valid, vocab_size=7, orders=range(1, 6))
-    assert order > 1
-    assert nll < NGramModel.fit(train, 7, 1).nll(valid)
+    choice = select_order(train, valid, vocab_size=7, orders=range(1, 6))
+    assert choice.order > 1 and set(choice.scores) == {1, 2, 3, 4, 5}
+    assert choice.nll == min(choice.scores.values())
+    assert choice.nll < NGramModel.fit(train, 7, 1).nll(valid)
 
 
 def test_hashed_keys_for_a_large_vocabulary():

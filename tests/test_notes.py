@@ -2,7 +2,7 @@
 
 import pytest
 
-from jazzgen.notes import Note, Score, TimeSignature, monophonic
+from jazzgen.music.notes import Note, Score, TimeSignature, monophonic
 
 
 def test_note_rejects_bad_values():

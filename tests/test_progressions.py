@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from jazzgen.chords import ChordSymbolError, parse_chord
-from jazzgen.notes import ChordChange
-from jazzgen.progressions import (
+from jazzgen.errors import ChordSymbolError
+from jazzgen.music.chords import ChordChange, parse_chord
+from jazzgen.music.progressions import (
     PROGRESSIONS,
     format_changes,
     parse_changes,

@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 from conftest import make_score, random_line
 
-from jazzgen import render, roll, sheet
-from jazzgen.notes import Note, Score, TimeSignature
-from jazzgen.render import NoAudioError, RenderError, find_soundfont
+from jazzgen.errors import NoAudioError, RenderError
+from jazzgen.music.notes import Note, Score, TimeSignature
+from jazzgen.output import audio as render
+from jazzgen.output import roll, sheet
+from jazzgen.output.audio import find_soundfont
 
 HAVE_SYNTH = shutil.which("fluidsynth") is not None and find_soundfont() is not None
 needs_synth = pytest.mark.skipif(
@@ -26,7 +28,8 @@ needs_synth = pytest.mark.skipif(
 
 def _band_score(bars: int = 2, tempo: float = 160.0) -> Score:
     """A short swung line over ii-V-I with piano, bass and drums from make_band."""
-    from jazzgen.band import BandConfig, make_band
+    from jazzgen.generate.band import make_band
+    from jazzgen.generate.band_config import BandConfig
 
     line = random_line(5, bars=bars, changes=("Dm7", "G7", "Cmaj7"))
     parts = make_band(line.changes, line.time_signatures, bars * 96, BandConfig(),
@@ -88,13 +91,15 @@ def test_soundfont_env_var_wins(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def band_outputs(tmp_path_factory) -> tuple[Path, list[Path]]:
-    """A 2-bar solo with band written as MIDI and rendered by render_all (WAV, sheet, roll)."""
+    """A 2-bar solo with band written as MIDI and rendered by write_outputs (WAV, sheet, roll)."""
     if not HAVE_SYNTH:
         pytest.skip("FluidSynth or a GM soundfont missing")
-    from jazzgen.midi_io import write_midi
+    from jazzgen.io.midi import write_midi
 
     midi = write_midi(_band_score(), tmp_path_factory.mktemp("band") / "solo.mid")
-    return midi, render.render_all(midi, wav=True, sheet=True, roll=True)
+    from jazzgen.output.render import Outputs, write_outputs
+
+    return midi, write_outputs(midi, Outputs(wav=True, sheet=True, roll=True))
 
 
 @needs_synth
@@ -123,7 +128,7 @@ def test_render_is_deterministic(band_outputs, tmp_path):
 
 @needs_synth
 def test_a4_renders_at_440_hz_and_gain_skips_normalising(tmp_path):
-    from jazzgen.midi_io import write_midi
+    from jazzgen.io.midi import write_midi
 
     # A flute (GM 73) has a strong fundamental; two beats at 60 BPM = 2 s of A4.
     midi = write_midi(Score((Note(69, 0, 48, 100),), tempo=60.0), tmp_path / "a4.mid",
@@ -294,10 +299,12 @@ def test_piano_roll_has_the_asked_size_and_shows_the_solo(tmp_path):
 
 
 def test_render_all_writes_sheet_and_roll_beside_the_midi(tmp_path):
-    from jazzgen.midi_io import write_midi
+    from jazzgen.io.midi import write_midi
 
     midi = write_midi(_band_score(), tmp_path / "take1.mid")
-    paths = render.render_all(midi, wav=False, sheet=True, roll=True)
+    from jazzgen.output.render import Outputs, write_outputs
+
+    paths = write_outputs(midi, Outputs(sheet=True, roll=True))
     assert paths == [tmp_path / "take1.musicxml", tmp_path / "take1.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
     assert not any(name.endswith(".tmp") for name in os.listdir(tmp_path))

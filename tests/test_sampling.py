@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from jazzgen.sampling import SampleConfig, choose
+from jazzgen.generate.sampling import SampleConfig, choose
 
 
 def test_choose_never_leaves_the_mask():

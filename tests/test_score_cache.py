@@ -2,10 +2,10 @@
 
 from conftest import make_score, random_line
 
-from jazzgen import score_cache
-from jazzgen.dataset import load_corpus
-from jazzgen.midi_io import write_midi
-from jazzgen.notes import Part, TimeSignature
+from jazzgen.corpus.loader import load_corpus
+from jazzgen.io import cache as score_cache
+from jazzgen.io.midi import write_midi
+from jazzgen.music.notes import Part, TimeSignature
 
 
 def test_dict_roundtrip_is_exact():

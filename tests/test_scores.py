@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
-from jazzgen.scores import ScoreReadError, read_musicxml, read_score
+from jazzgen.errors import ReadError
+from jazzgen.io.musicxml import read_musicxml
+from jazzgen.io.read import read_score
 
 
 def _write_musicxml(path: Path) -> Path:
@@ -64,9 +66,9 @@ def test_no_music21_pickles_are_written(tmp_path):
 def test_bad_musicxml_and_unknown_suffix(tmp_path):
     bad = tmp_path / "bad.xml"
     bad.write_text("<score-partwise><part id='P1'><measure>")
-    with pytest.raises(ScoreReadError, match="bad.xml"):
+    with pytest.raises(ReadError, match="bad.xml"):
         read_musicxml(bad)
-    with pytest.raises(ScoreReadError, match="unsupported file type"):
+    with pytest.raises(ReadError, match="unsupported file type"):
         read_score(tmp_path / "x.abc")
 
 

@@ -4,8 +4,9 @@ import pytest
 from click.testing import CliRunner
 
 from jazzgen.cli import main
-from jazzgen.generate import PACKAGED_MODEL, Request, generate
-from jazzgen.metrics import harmony_scores
+from jazzgen.evaluate.musdr import harmony_scores
+from jazzgen.generate.form import Form
+from jazzgen.generate.solo import PACKAGED_MODEL, Request, generate
 
 pytestmark = pytest.mark.skipif(not PACKAGED_MODEL.is_dir(),
                                 reason="no shipped model in this checkout")
@@ -30,8 +31,8 @@ def test_over_a_blues_in_f_most_on_beat_notes_fit_the_changes(tmp_path):
     n = fit = 0
     for seed in range(6):
         res = generate(PACKAGED_MODEL, tmp_path / f"b{seed}.mid",
-                       Request(choruses=2, changes_name="blues", key="F", seed=seed))
-        h = harmony_scores(res.scores[0])
+                       Request(Form(choruses=2, changes_name="blues", key="F"), seed=seed))
+        h = harmony_scores(res.solos[0].score)
         n += h["on_beat_notes"]
         fit += h["chord_or_scale_tones"]
     assert n > 50

@@ -1,0 +1,181 @@
+"""Generate solos over chord changes: pick the model, lay out the form, sample, add the band,
+write every file asked for."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from jazzgen.errors import BundleError, GenerateError, ReadError
+from jazzgen.generate.band import make_band
+from jazzgen.generate.band_config import BandConfig
+from jazzgen.generate.form import DEFAULT_NOTES, MAX_BARS, Form, form_changes, repeat_form
+from jazzgen.generate.sampling import SampleConfig, sample
+from jazzgen.io.midi import write_midi
+from jazzgen.io.read import read_score
+from jazzgen.music import gm
+from jazzgen.music.chords import ChordChange
+from jazzgen.music.notes import Score, ticks_to_seconds
+from jazzgen.music.swing import swing_ticks
+from jazzgen.output.render import Outputs, write_outputs
+
+DEFAULT_MODEL = Path("models") / "default"
+PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "data" / "wjazzd-lstm"
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a generation run can be asked for."""
+
+    form: Form = field(default_factory=Form)
+    seed: int = 0
+    sample: SampleConfig = field(default_factory=SampleConfig)
+    tempo: float | None = None
+    num_outputs: int = 1
+    primer: str | os.PathLike | None = None
+    track: str | None = None  # melody track of the primer
+    band: BandConfig | None = None  # None: the solo alone
+    swing: float | None = None  # re-swing the solo's eighths to this ratio
+    solo_program: int = gm.SOLO_PROGRAM
+    outputs: Outputs = field(default_factory=Outputs)  # files beside each MIDI file
+
+    def __post_init__(self) -> None:
+        if self.num_outputs < 1:
+            raise GenerateError(f"the number of outputs must be at least 1, got "
+                                f"{self.num_outputs}")
+        if self.tempo is not None and not 20 <= self.tempo <= 400:
+            raise GenerateError(f"tempo must be 20..400 BPM, got {self.tempo}")
+
+
+@dataclass(frozen=True)
+class Solo:
+    """One generated solo and every file written for it (MIDI first)."""
+
+    score: Score
+    paths: tuple[Path, ...]
+
+    @property
+    def midi(self) -> Path:
+        """The MIDI file."""
+        return self.paths[0]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a generation run wrote."""
+
+    solos: tuple[Solo, ...]
+    model: Path
+    changes_label: str
+    seed: int
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written, solo by solo."""
+        return tuple(p for s in self.solos for p in s.paths)
+
+
+def resolve_model(model: str | os.PathLike | None) -> Path:
+    """The bundle to use: the one named, else ./models/default, else the shipped model."""
+    if model is not None:
+        return Path(model)
+    if DEFAULT_MODEL.is_dir():
+        return DEFAULT_MODEL
+    if PACKAGED_MODEL.is_dir():
+        return PACKAGED_MODEL
+    raise BundleError(f"no model at {DEFAULT_MODEL} and no shipped model in this install: "
+                      f"train one first or name a model bundle")
+
+
+def generate(model: str | os.PathLike | None, output: str | os.PathLike,
+             request: Request) -> Result:
+    """Sample ``request.num_outputs`` solos, write each as MIDI (and the other outputs asked
+    for) at ``output`` (numbered when there are several); returns what was written."""
+    from jazzgen.model.bundle import load_bundle
+
+    request.outputs.check()  # fail before sampling when the synthesizer is missing
+    sig = request.form.time_signature()
+    bar = sig.bar_ticks
+    form, form_bars, label = form_changes(request.form, bar)
+    primer, primer_bars = None, 0
+    if request.primer:
+        primer, primer_bars = _load_primer(request.primer, request.track, bar)
+    bars = request.form.bars or (request.form.choruses or 0) * form_bars or None
+    notes = None if bars else request.form.length or DEFAULT_NOTES
+    cover = bars if bars is not None else min(MAX_BARS, notes + form_bars)
+    end = (primer_bars + bars) * bar if bars else None
+    changes = repeat_form(form, form_bars, bar, cover, offset=primer_bars * bar)
+    if primer is not None:
+        changes = tuple(c for c in primer.changes if c.start < primer_bars * bar) + changes
+    path = resolve_model(model)
+    bundle = load_bundle(path)
+    seeds = np.random.SeedSequence(request.seed).spawn(2 * request.num_outputs)
+    lines = sample(bundle.net, bundle.vocab, changes, (sig,), seeds[::2], request.sample,
+                   notes=notes, end=end if end is not None else (cover + primer_bars) * bar,
+                   primer=primer)
+    tempo = request.tempo or bundle.default_tempo
+    solos = []
+    for i, line in enumerate(lines):
+        stop = end or (math.ceil(max((n.end for n in line), default=bar) / bar) * bar)
+        score = Score(notes=line, changes=_cut(changes, stop), time_signatures=(sig,),
+                      tempo=tempo, title=f"jazzgen solo over {label}")
+        score = _arrange(score, request, stop, np.random.default_rng(seeds[2 * i + 1]))
+        target = write_midi(score, _numbered(Path(output), i, request.num_outputs),
+                            solo_program=request.solo_program)
+        solos.append(Solo(score, (target, *write_outputs(target, request.outputs, score))))
+    return Result(tuple(solos), path, label, request.seed)
+
+
+def _cut(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
+    """The changes that start before ``stop``, the last one cut there."""
+    return tuple(c if c.end <= stop else ChordChange(c.start, stop - c.start, c.chord)
+                 for c in changes if c.start < stop)
+
+
+def _arrange(score: Score, request: Request, end: int, rng: np.random.Generator) -> Score:
+    """Swing the solo if asked and put the band under it (shifted for a count-in)."""
+    if request.swing is not None:
+        score = replace(score, notes=swing_ticks(score.notes, request.swing))
+    if request.band is None:
+        return score
+    cfg = request.band
+    shift = score.time_signatures[0].bar_ticks if cfg.count_in else 0
+    if shift:
+        score = replace(
+            score,
+            notes=tuple(replace(n, start=n.start + shift) for n in score.notes),
+            changes=tuple(ChordChange(c.start + shift, c.duration, c.chord)
+                          for c in score.changes),
+        )
+    parts = make_band(score.changes, score.time_signatures, end + shift, cfg, rng)
+    return replace(score, parts=tuple(parts))
+
+
+def _load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[Score, int]:
+    """The primer score and the whole bars it fills."""
+    try:
+        primer = read_score(path, track=track)
+    except ReadError as exc:
+        raise GenerateError(f"primer {exc}") from None
+    except OSError as exc:
+        raise GenerateError(f"primer {path}: {exc.strerror or exc}") from None
+    bars = max(1, math.ceil(max(n.end for n in primer.notes) / bar))
+    return primer, bars
+
+
+def _numbered(path: Path, i: int, n: int) -> Path:
+    """``solo.mid`` for one output; ``solo-1.mid`` ... ``solo-n.mid`` for several."""
+    if n == 1:
+        return path
+    return path.with_name(f"{path.stem}-{i + 1}{path.suffix or '.mid'}")
+
+
+def describe(score: Score) -> str:
+    """One line about a solo: notes, bars, seconds."""
+    bar = score.time_signatures[0].bar_ticks
+    return (f"{len(score.notes)} notes, {math.ceil(score.end / bar)} bars, "
+            f"{ticks_to_seconds(score.end, score.tempo):.1f} s at {score.tempo:g} BPM")

@@ -1,0 +1,176 @@
+"""Read MusicXML into a Score; the only module that reads scores through music21.
+
+music21 is imported lazily (0.3 s) and always parses with ``forceSource=True`` and
+``storePickle=False``: its default is to load (and write) a pickle cache in the shared temp
+directory, which is a code-execution risk. jazzgen caches parsed scores as JSON instead
+(``jazzgen.io.cache``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jazzgen.errors import ChordSymbolError, InvalidValueError, ReadError
+from jazzgen.music.chords import Chord, ChordChange, parse_chord
+from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature, monophonic
+
+# MusicXML <kind> values to the suffix a jazz musician writes.
+KIND_SUFFIX = {
+    "major": "", "minor": "m", "augmented": "aug", "diminished": "dim",
+    "dominant": "7", "dominant-seventh": "7", "major-seventh": "maj7", "minor-seventh": "m7",
+    "diminished-seventh": "dim7", "augmented-seventh": "7#5", "half-diminished": "m7b5",
+    "half-diminished-seventh": "m7b5", "major-minor": "mMaj7", "minor-major-seventh": "mMaj7",
+    "major-sixth": "6", "minor-sixth": "m6", "dominant-ninth": "9", "major-ninth": "maj9",
+    "minor-ninth": "m9", "dominant-11th": "11", "minor-11th": "m11", "dominant-13th": "13",
+    "major-13th": "maj13", "minor-13th": "m13", "suspended-fourth": "sus4",
+    "suspended-second": "sus2", "seventh-flat-five": "7b5",
+}
+
+
+def read_musicxml(path: str | os.PathLike, track: str | int | None = None) -> Score:
+    """Read a MusicXML lead sheet or solo: melody, chord symbols, meter, first tempo."""
+    path = Path(path)
+    try:
+        from music21 import converter
+
+        parsed = converter.parse(str(path), forceSource=True, storePickle=False)
+    except Exception as exc:  # music21 raises many unrelated types for broken files
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ReadError(f"{path.name}: unreadable MusicXML ({reason})", str(path)) from None
+    parts = list(getattr(parsed, "parts", [])) or [parsed]
+    part = _pick_part(parts, track, path)
+    return _part_to_score(part, parsed, path)
+
+
+def _pick_part(parts, track, path: Path):
+    """The part named or numbered by ``track``, else the one with the most notes."""
+    if track is not None:
+        key = str(track).strip()
+        for i, p in enumerate(parts):
+            name = (p.partName or p.id or "") if hasattr(p, "partName") else ""
+            if (key.isdigit() and i == int(key)) or (not key.isdigit() and key.lower() in
+                                                      str(name).lower()):
+                return p
+        raise ReadError(f"{path.name}: no part matches {track!r}", str(path),
+                        ReadError.NO_MELODY)
+    from music21 import harmony
+
+    def count(p) -> int:
+        return sum(1 for n in p.recurse().notes if not isinstance(n, harmony.ChordSymbol))
+
+    return max(parts, key=count)
+
+
+def _part_to_score(part, parsed, path: Path) -> Score:
+    from music21 import harmony, tempo
+
+    flat = part.flatten()
+    notes: list[Note] = []
+    symbols: list[tuple[int, Chord | None]] = []
+    for el in flat.stripTies().notes:
+        start = _ticks(el.offset)
+        if isinstance(el, harmony.ChordSymbol):
+            symbols.append((start, chord_from_music21(el)))
+            continue
+        dur = _ticks(el.quarterLength)
+        if dur <= 0:
+            continue  # grace notes have no written length
+        pitch = max(p.midi for p in el.pitches) if el.isChord else el.pitch.midi
+        vel = el.volume.velocity if el.volume.velocity else 90
+        notes.append(Note(int(pitch), start, dur, int(min(max(vel, 1), 127))))
+    for el in flat.getElementsByClass(harmony.NoChord):
+        symbols.append((_ticks(el.offset), None))
+    if not notes:
+        raise ReadError(f"{path.name}: no melody notes", str(path), ReadError.NO_MELODY)
+    line = monophonic(sorted(notes, key=lambda n: (n.start, -n.pitch)))
+    sig_list = _measure_signatures(part, flat)
+    bpm = 120.0
+    marks = list(parsed.flatten().getElementsByClass(tempo.MetronomeMark))
+    if marks and marks[0].number:
+        bpm = float(marks[0].getQuarterBPM() or marks[0].number)
+    end = max(n.end for n in line)
+    changes = _spans(symbols, end)
+    title = ""
+    if parsed.metadata is not None:
+        title = parsed.metadata.title or ""
+    return Score(notes=line, changes=changes, time_signatures=sig_list,
+                 tempo=round(min(max(bpm, 10.0), 1000.0), 3), title=title or path.stem)
+
+
+def _measure_signatures(part, flat) -> tuple[TimeSignature, ...]:
+    """The meter map from the measures as they are: a measure longer or shorter than its
+    time signature (a 5/4 bar in a 4/4 solo) gets a signature of its own, so later bar
+    lines stay where the file puts them."""
+    from music21 import meter
+
+    measures = list(part.getElementsByClass("Measure"))
+    out: list[TimeSignature] = []
+
+    def add(start: int, num: int, den: int) -> None:
+        if out and (out[-1].numerator, out[-1].denominator) == (num, den):
+            return
+        if out and out[-1].start == start:
+            out.pop()
+        out.append(TimeSignature(start, num, den))
+
+    if not measures:
+        for ts in flat.getElementsByClass(meter.TimeSignature):
+            try:
+                add(_ticks(ts.offset), ts.numerator, ts.denominator)
+            except InvalidValueError:
+                continue
+        return tuple(out) if out and out[0].start == 0 else (TimeSignature(0), *out)
+    for m in measures:
+        length = _ticks(m.duration.quarterLength)
+        if length <= 0:
+            continue  # empty measures take no time
+        start = _ticks(m.offset)
+        if length % TICKS_PER_BEAT == 0:
+            num, den = length // TICKS_PER_BEAT, 4
+        elif length % (TICKS_PER_BEAT // 2) == 0:
+            num, den = length // (TICKS_PER_BEAT // 2), 8
+        else:
+            continue  # an odd pickup: keep the meter in force
+        add(start, num, den)
+    if not out or out[0].start != 0:
+        first = out[0] if out else TimeSignature(0)
+        out.insert(0, TimeSignature(0, first.numerator, first.denominator))
+    return tuple(out)
+
+
+def _spans(symbols: list[tuple[int, Chord | None]], end: int) -> tuple[ChordChange, ...]:
+    """Each chord symbol lasts until the next one (or the end of the music)."""
+    symbols = sorted(symbols, key=lambda s: s[0])
+    out = []
+    for i, (tick, chord) in enumerate(symbols):
+        stop = symbols[i + 1][0] if i + 1 < len(symbols) else max(end, tick + 1)
+        if chord is not None and stop > tick:
+            out.append(ChordChange(tick, stop - tick, chord))
+    return tuple(out)
+
+
+def _ticks(quarter_length) -> int:
+    """music21 offsets and lengths (quarter notes, possibly Fractions) to ticks."""
+    return int(round(float(quarter_length) * TICKS_PER_BEAT))
+
+
+def chord_from_music21(cs) -> Chord | None:
+    """A music21 ChordSymbol as our Chord, spelt the jazz way (never trusting its figure)."""
+    root = cs.root()
+    if root is None:
+        return None
+    name = root.name.replace("-", "b")
+    suffix = KIND_SUFFIX.get(cs.chordKind or "major")
+    bass = cs.bass()
+    slash = ""
+    if bass is not None and bass.pitchClass != root.pitchClass:
+        slash = "/" + bass.name.replace("-", "b")
+    if suffix is not None:
+        try:
+            return parse_chord(name + suffix + slash)
+        except ChordSymbolError:
+            pass
+    pcs = tuple(sorted({p.pitchClass for p in cs.pitches}))
+    return Chord(symbol=name + (cs.chordKindStr or ""), root=root.pitchClass, pcs=pcs,
+                 quality=cs.chordKind or "", bass=None if not slash else bass.pitchClass)
