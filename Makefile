@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_EPOCHS ?= 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test lint corpus bench clean audio-deps
+.PHONY: install demo test smoke lint corpus bench clean audio-deps
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,10 @@ demo: install audio-deps
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The quick loop: every test that does not import TensorFlow (about a minute).
+smoke: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: install
 	$(BIN)/ruff check jazzgen tests bench midi_corpus

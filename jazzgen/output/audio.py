@@ -39,7 +39,7 @@ PLAYERS = (("afplay",), ("paplay",), ("aplay", "-q"), ("ffplay", "-nodisp", "-au
                                                        "-loglevel", "error"))
 FLUIDSYNTH_HINT = "install it with 'apt-get install fluidsynth fluid-soundfont-gm'"
 SOUNDFONT_HINT = (f"install one with 'apt-get install fluid-soundfont-gm', set {SOUNDFONT_ENV}, "
-                  "or pass --soundfont PATH")
+                  "or give a soundfont file")
 _CHUNK = 1 << 20  # frames per block, so hour-long renders never sit in memory as floats
 
 
