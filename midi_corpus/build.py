@@ -1,27 +1,22 @@
 """Compile the jazzgen corpus sources (``midi_corpus/src/*.txt``) to type-1 MIDI files.
 
-Run from the repository root as ``python midi_corpus/build.py``; the notation is described
-in ``midi_corpus/README.md``. Times are worked out on jazzgen's 24-ticks-per-beat grid and
-written at 480 MIDI ticks per beat, so one jazzgen tick is exactly 20 MIDI ticks.
+Run from the repository root as ``python -m midi_corpus.build`` (``make corpus``); the
+notation is described in ``midi_corpus/README.md``. Times are worked out on jazzgen's
+24-ticks-per-beat grid and written through the package's MIDI writer
+(``jazzgen.io.midi.score_to_bytes``), so the corpus files are what jazzgen itself writes.
 """
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
-import mido
-
-if __package__ in (None, ""):
-    # Run as a script: make the repository root importable so ``jazzgen`` resolves.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from jazzgen.io.atomic import write_bytes  # noqa: E402, I001
-from jazzgen.music.chords import parse_chord  # noqa: E402
-from jazzgen.music.notes import Note, Part, Score, TICKS_PER_BEAT  # noqa: E402
-from jazzgen.music.chords import Chord, ChordChange  # noqa: E402
-from midi_corpus.notation import (  # noqa: E402
+from jazzgen.io.atomic import write_bytes
+from jazzgen.io.midi import score_to_bytes
+from jazzgen.music.chords import Chord, ChordChange, parse_chord
+from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, Score
+from jazzgen.music.swing import swing_map
+from midi_corpus.notation import (
     BAR_TICKS,
     CorpusSourceError,
     Event,
@@ -45,8 +40,8 @@ __all__ = [
     "to_score",
 ]
 
-MIDI_TICKS_PER_BEAT = 480
-MIDI_PER_TICK = MIDI_TICKS_PER_BEAT // TICKS_PER_BEAT  # 20 MIDI ticks per jazzgen tick
+SWING_RATIO = 2 / 3
+"""Where a swung eighth falls in the beat: 2:1, the corpus sources' ``swing: 2:1``."""
 # Which chord tones a voicing keeps first: 3rds, 7ths/6th, then colour tones.
 _VOICING_ORDER = (4, 3, 10, 11, 9, 7, 1, 8, 2, 6, 5, 0)
 
@@ -55,16 +50,12 @@ def swing_bar(starts: list[int], swing: bool) -> dict[int, int]:
     """Map written (straight) boundaries of one bar to played ticks.
 
     A beat split only at its midpoint (plain eighths) is swung 2:1, so the midpoint moves
-    from 12 to 16 ticks; a beat holding triplets or sixteenths is played as written.
+    from 12 to 16 ticks; a beat holding triplets or sixteenths is played as written. This is
+    the package's swing rule (``jazzgen.music.swing.swing_map``) on written eighths.
     """
-    mapping = {p: p for p in starts}
     if not swing:
-        return mapping
-    for beat in range(0, BAR_TICKS, TICKS_PER_BEAT):
-        inner = {p - beat for p in starts if beat < p < beat + TICKS_PER_BEAT}
-        if inner == {TICKS_PER_BEAT // 2}:
-            mapping[beat + TICKS_PER_BEAT // 2] = beat + TICKS_PER_BEAT * 2 // 3
-    return mapping
+        return {p: p for p in starts}
+    return swing_map(starts, SWING_RATIO, positions=(TICKS_PER_BEAT // 2,))
 
 
 def _velocity(event: Event, start_in_beat: int, pitch_next: int | None) -> int:
@@ -157,51 +148,10 @@ def to_score(tune: Tune) -> Score:
     )
 
 
-def _track(name: str, timed: list[tuple[int, int, mido.Message | mido.MetaMessage]]
-           ) -> mido.MidiTrack:
-    """A track from (jazzgen tick, order, message) triples, sorted and delta-timed."""
-    track = mido.MidiTrack([mido.MetaMessage("track_name", name=name, time=0)])
-    now = 0
-    for tick, _, msg in sorted(timed, key=lambda t: (t[0], t[1])):
-        track.append(msg.copy(time=tick * MIDI_PER_TICK - now))
-        now = tick * MIDI_PER_TICK
-    track.append(mido.MetaMessage("end_of_track", time=0))
-    return track
-
-
-def _note_events(notes: tuple[Note, ...], channel: int, program: int
-                 ) -> list[tuple[int, int, mido.Message]]:
-    """Program change plus note on/off pairs; offs sort before ons at the same tick."""
-    timed = [(0, 0, mido.Message("program_change", channel=channel, program=program))]
-    for n in notes:
-        timed.append((n.start, 2 + n.pitch, mido.Message(
-            "note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
-        timed.append((n.end, 1, mido.Message("note_off", channel=channel, note=n.pitch)))
-    return timed
-
-
-def score_to_midi(score: Score, program: int) -> bytes:
-    """Type-1 MIDI bytes: conductor (tempo, meter, chord markers), Solo, Chords."""
-    conductor = [
-        (0, 0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(score.tempo))),
-        (0, 1, mido.MetaMessage("time_signature", numerator=4, denominator=4)),
-    ]
-    conductor += [(c.start, 2, mido.MetaMessage("marker", text=c.chord.symbol))
-                  for c in score.changes]
-    midi = mido.MidiFile(type=1, ticks_per_beat=MIDI_TICKS_PER_BEAT)
-    midi.tracks.append(_track(score.title, conductor))
-    midi.tracks.append(_track("Solo", _note_events(score.notes, 0, program)))
-    chords = score.parts[0]
-    midi.tracks.append(_track("Chords", _note_events(chords.notes, 1, chords.program)))
-    buf = io.BytesIO()
-    midi.save(file=buf)
-    return buf.getvalue()
-
-
 def compile_file(src: Path) -> bytes:
     """Compile one source file to MIDI bytes (byte-for-byte repeatable)."""
     tune = parse_file(src)
-    return score_to_midi(to_score(tune), tune.program)
+    return score_to_bytes(to_score(tune), solo_program=tune.program)
 
 
 def build(src_dir: Path, out_dir: Path) -> list[Path]:

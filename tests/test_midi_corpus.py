@@ -131,7 +131,7 @@ def test_compiling_is_byte_for_byte_repeatable(tmp_path: Path) -> None:
 @pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
 def test_committed_midi_matches_its_source(src: Path) -> None:
     mid = CORPUS / f"{src.stem}.mid"
-    assert mid.exists(), f"{mid.name} missing: run python midi_corpus/build.py"
+    assert mid.exists(), f"{mid.name} missing: run python -m midi_corpus.build"
     assert mid.read_bytes() == build.compile_file(src), f"{mid.name} is stale: rebuild it"
 
 

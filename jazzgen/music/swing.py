@@ -1,11 +1,38 @@
-"""Re-swinging a played line: lone off-beat eighths moved to a new swing ratio."""
+"""Swing: where off-beat eighths fall. One rule, used to play written straight eighths swung
+(the project corpus) and to re-swing a played line (``jazzgen generate --swing``)."""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 
 from jazzgen.errors import InvalidValueError
 from jazzgen.music.notes import TICKS_PER_BEAT, Note
+
+EIGHTH_POSITIONS = (12, 14, 16, 18)
+"""Ticks into a beat where a played off-beat eighth may fall: straight (12) to hard (18)."""
+
+
+def swing_map(ticks: Iterable[int], ratio: float, positions: Iterable[int] = EIGHTH_POSITIONS
+              ) -> dict[int, int]:
+    """Where each of ``ticks`` goes when eighths swing at ``ratio`` of the beat.
+
+    The rule: a beat whose only tick strictly inside it lies at one of ``positions`` is a
+    beat of two eighths, and that tick moves to ``round(ratio * 24)`` ticks into the beat;
+    beats holding triplets, sixteenths or nothing inside keep their ticks. Downbeats never
+    move. Returns a mapping for every tick given.
+    """
+    if not 0.5 <= ratio <= 0.8:
+        raise InvalidValueError(f"swing ratio must be 0.5..0.8 of the beat, got {ratio}")
+    ticks = sorted(set(ticks))
+    target = round(ratio * TICKS_PER_BEAT)
+    inside: dict[int, set[int]] = {}
+    for t in ticks:
+        if t % TICKS_PER_BEAT:
+            inside.setdefault(t // TICKS_PER_BEAT, set()).add(t % TICKS_PER_BEAT)
+    moved = {b * TICKS_PER_BEAT + p: b * TICKS_PER_BEAT + target for b, offs in inside.items()
+             if len(offs) == 1 and (p := next(iter(offs))) in set(positions)}
+    return {t: moved.get(t, t) for t in ticks}
 
 
 def swing_ticks(notes: tuple[Note, ...], ratio: float) -> tuple[Note, ...]:
@@ -16,17 +43,7 @@ def swing_ticks(notes: tuple[Note, ...], ratio: float) -> tuple[Note, ...]:
     A note that ended where a moved note began ends where it begins now, and a note never
     runs over the next onset unless it did before.
     """
-    if not 0.5 <= ratio <= 0.8:
-        raise InvalidValueError(f"swing ratio must be 0.5..0.8 of the beat, got {ratio}")
-    target = round(ratio * TICKS_PER_BEAT)
-    by_beat: dict[int, set[int]] = {}
-    for n in notes:
-        by_beat.setdefault(n.start // TICKS_PER_BEAT, set()).add(n.start % TICKS_PER_BEAT)
-    moves = {}
-    for b, pos in by_beat.items():
-        offs = pos - {0}
-        if len(offs) == 1 and (p := offs.pop()) in (12, 14, 16, 18):
-            moves[b * TICKS_PER_BEAT + p] = b * TICKS_PER_BEAT + target
+    moves = swing_map((n.start for n in notes), ratio)
     old_onsets = sorted({n.start for n in notes})
     new_onsets = sorted({moves.get(t, t) for t in old_onsets})
     out = []
