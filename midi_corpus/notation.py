@@ -132,7 +132,7 @@ def parse_bar(text: str) -> tuple[Event, ...]:
 
 
 def _parse_changes(value: str, path: Path, lineno: int) -> list[tuple[str, ...]]:
-    """Bars of a ``changes:`` line; every symbol is checked by ``jazzgen.chords``."""
+    """Bars of a ``changes:`` line; every symbol is checked by ``jazzgen.music.chords``."""
     bars = []
     for cell in value.strip("|").split("|"):
         symbols = tuple(cell.split())

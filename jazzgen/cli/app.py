@@ -120,7 +120,7 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
     result = run(model, output, request)
     for solo in result.solos:
         click.echo(f"Wrote {solo.midi} ({describe(solo.score)})")
-        for path in solo.paths[1:]:
+        for path in solo.extras:
             click.echo(f"Wrote {path}")
     err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}")
 

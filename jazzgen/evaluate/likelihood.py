@@ -4,7 +4,7 @@
 step per token, as sampling sees them) and with count baselines fitted on the same training
 pieces, transposed as the model's training was: add-one unigram and interpolated
 Kneser-Ney n-gram, its order chosen on validation pieces. Generated solos are set beside
-reference solos by ``jazzgen.music_report``.
+reference solos by ``jazzgen.evaluate.report``.
 """
 
 from __future__ import annotations

@@ -53,25 +53,27 @@ class Request:
 
 @dataclass(frozen=True)
 class Solo:
-    """One generated solo and every file written for it (MIDI first)."""
+    """One generated solo: its score, its MIDI file and the other files written beside it."""
 
     score: Score
-    paths: tuple[Path, ...]
+    midi: Path
+    extras: tuple[Path, ...] = ()  # WAV, lead sheet, piano roll, as asked for
 
     @property
-    def midi(self) -> Path:
-        """The MIDI file."""
-        return self.paths[0]
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written for this solo, MIDI first."""
+        return (self.midi, *self.extras)
 
 
 @dataclass(frozen=True)
 class Result:
-    """What a generation run wrote."""
+    """What a generation run wrote: the solos, with the model, changes and seed they came
+    from (the seed makes the run again)."""
 
-    solos: tuple[Solo, ...]
     model: Path
     changes_label: str
     seed: int
+    solos: tuple[Solo, ...] = ()
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -126,8 +128,8 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
         score = _arrange(score, request, stop, np.random.default_rng(seeds[2 * i + 1]))
         target = write_midi(score, _numbered(Path(output), i, request.num_outputs),
                             solo_program=request.solo_program)
-        solos.append(Solo(score, (target, *write_outputs(target, request.outputs, score))))
-    return Result(tuple(solos), path, label, request.seed)
+        solos.append(Solo(score, target, tuple(write_outputs(target, request.outputs, score))))
+    return Result(path, label, request.seed, tuple(solos))
 
 
 def _cut(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
