@@ -1,10 +1,11 @@
 """Seeded sampling: temperature, then top-p (nucleus), then a draw; never argmax by default.
 
-The loop steps the NumPy twin of the network one event at a time with its LSTM state
-carried, feeding at every step the bar position and chords of the next onset under the
-requested changes. A token grammar mask keeps the stream well formed (pitch-or-rest, then
-duration). Each solo has its own random stream spawned from the seed, so solo *i* of a run
-is the same whatever the number of solos.
+The loop steps the network (float32 tables, ``model.stepper``) one token at a time for all
+solos together, with the LSTM state carried, feeding at every step the bar position and
+chords of the next onset under the requested changes (worked out once per onset tick). The
+token grammar alternates pitch-or-rest and duration in lockstep for every solo, so only the
+logits of the tokens allowed next are computed and drawn from. Each solo has its own random
+stream spawned from the seed, so solo *i* of a run is the same whatever the number of solos.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from jazzgen.errors import ConfigError, GenerateError
 from jazzgen.model.encoding import Conditioner, Vocabulary, decode, encode_events
 from jazzgen.model.network import NumpyLSTM
+from jazzgen.model.stepper import StepNet
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature
 
@@ -29,26 +31,47 @@ class SampleConfig:
     top_p: float = 0.95
 
     def __post_init__(self) -> None:
-        if self.temperature <= 0:
-            raise ConfigError(f"temperature must be > 0, got {self.temperature}")
+        if not self.temperature > 0 or not np.isfinite(self.temperature):
+            raise ConfigError(f"temperature must be a finite number > 0, got {self.temperature}")
         if not 0.0 < self.top_p <= 1.0:
             raise ConfigError(f"top-p must be in (0, 1], got {self.top_p}")
 
 
-def choose(logits: np.ndarray, allowed: np.ndarray, cfg: SampleConfig,
-           rng: np.random.Generator) -> int:
-    """Draw one token id from ``logits`` restricted to ``allowed`` (a boolean mask)."""
-    z = np.where(allowed, logits / cfg.temperature, -np.inf)
-    z = z - z.max()
-    p = np.exp(z)
-    p /= p.sum()
+def choose_rows(logits: np.ndarray, cfg: SampleConfig, uniforms: np.ndarray) -> np.ndarray:
+    """One column per row of ``logits`` [B, n]: temperature, top-p, then the draw ``uniforms``
+    [B] in [0, 1) through the kept tokens' cumulative probabilities.
+
+    Top-p keeps the smallest set of most probable tokens whose probability reaches
+    ``cfg.top_p`` (ties in the order of the columns); only the ``n`` allowed tokens are
+    sorted, never the whole vocabulary.
+    """
+    if len(logits) == 1:
+        return np.array([_choose_one(logits[0], cfg, float(uniforms[0]))])
+    rows = np.arange(len(logits))[:, None]
+    p = np.exp((logits - logits.max(axis=1, keepdims=True)) * (1.0 / cfg.temperature))
+    order = np.argsort(-p, axis=1, kind="stable")
+    cum = np.cumsum(p[rows, order], axis=1)  # unnormalised: compared with shares of cum[-1]
+    keep = np.minimum((cum < cfg.top_p * cum[:, -1:]).sum(axis=1) + 1, p.shape[1])
+    inside = np.arange(p.shape[1])[None, :] < keep[:, None]
+    pick = ((cum <= (uniforms * cum[rows[:, 0], keep - 1])[:, None]) & inside).sum(axis=1)
+    return order[rows[:, 0], np.minimum(pick, keep - 1)]
+
+
+def _choose_one(logits: np.ndarray, cfg: SampleConfig, u: float) -> int:
+    """``choose_rows`` for one row [n], with the same arithmetic."""
+    p = np.exp((logits - logits.max()) * (1.0 / cfg.temperature))
     order = np.argsort(-p, kind="stable")
     cum = np.cumsum(p[order])
-    keep = int(np.searchsorted(cum, cfg.top_p) + 1)  # smallest set reaching top_p
-    top = order[:keep]
-    q = p[top] / p[top].sum()
-    return int(top[min(int(np.searchsorted(np.cumsum(q), rng.random(), side="right")),
-                       len(top) - 1)])
+    keep = min(int(np.searchsorted(cum, cfg.top_p * cum[-1])) + 1, len(p))
+    pick = int(np.searchsorted(cum[:keep], u * cum[keep - 1], side="right"))
+    return int(order[min(pick, keep - 1)])
+
+
+def choose(logits: np.ndarray, allowed: np.ndarray, cfg: SampleConfig,
+           rng: np.random.Generator) -> int:
+    """Draw one token id from ``logits`` [V] restricted to ``allowed`` (a boolean mask)."""
+    ids = np.flatnonzero(allowed)
+    return int(ids[choose_rows(logits[None, ids], cfg, np.array([rng.random()]))[0]])
 
 
 def sample(
@@ -68,42 +91,61 @@ def sample(
     """
     if notes is None and end is None:
         raise GenerateError("give a number of notes or an end tick")
-    cond = Conditioner(changes, time_signatures, vocab.cfg.positions)
+    stepper = StepNet(net)
+    conditioner = Conditioner(changes, time_signatures, vocab.cfg.positions)
+    cache: dict[int, np.ndarray] = {}
+
+    def cond(ticks) -> np.ndarray:
+        """Conditioning rows [B, 4H] for the onset ticks, each worked out once."""
+        for t in ticks:
+            if t not in cache:
+                cache[t] = stepper.condition(*conditioner.features(t))[None]
+        return cache[ticks[0]] if len(ticks) == 1 else np.concatenate([cache[t] for t in ticks])
+
     rngs = [np.random.default_rng(s) for s in seeds]
     batch = len(rngs)
     prime = [vocab.bos_id] + (encode_events(primer, vocab) if primer is not None else [])
-    state = net.initial_state(batch)
+    state = stepper.initial_state(batch)
+    event_ids, duration_ids = vocab.events, slice(vocab.first_duration_id, len(vocab))
     cursor = 0
-    logits = None
-    for tid in prime:  # the primer is the same for every solo: feed it as one batch
+    for k, tid in enumerate(prime):  # the primer is the same for every solo: one batch
         cursor += int(vocab.advance[tid])
-        logits, state = net.step(cond.at([tid] * batch, [cursor] * batch), state)
-    pitch_ok, dur_ok = vocab.grammar()
+        last = k == len(prime) - 1
+        logits, state = stepper.step(np.full(batch, tid), cond([cursor]).repeat(batch, 0),
+                                     state, event_ids if last else slice(0, 0))
     n_primer = sum(1 for t in prime if vocab.is_pitch(t))
-    tokens: list[list[int]] = [list(prime) for _ in range(batch)]
-    cursors = [cursor] * batch
-    played = [n_primer] * batch
-    done = [False] * batch
-    expect_pitch = [True] * batch
-    while not all(done):
-        for b in range(batch):
-            if not done[b]:
-                tid = choose(logits[b], pitch_ok if expect_pitch[b] else dur_ok, cfg, rngs[b])
-                tokens[b].append(tid)
-                if expect_pitch[b]:
-                    played[b] += vocab.is_pitch(tid)
-                else:
-                    cursors[b] += int(vocab.advance[tid])
-                    if (notes is not None and played[b] >= notes + n_primer) or (
-                            end is not None and cursors[b] >= end):
-                        done[b] = True
-                expect_pitch[b] = not expect_pitch[b]
-        if all(done):
-            break
-        logits, state = net.step(cond.at([t[-1] for t in tokens], cursors), state)
+    cursors = np.full(batch, cursor, np.int64)
+    played = np.full(batch, n_primer)
+    done = np.zeros(batch, bool)
+    steps = []
+    expect_pitch = True  # every solo alternates pitch-or-rest, duration: in lockstep
+    while True:
+        ids = event_ids if expect_pitch else duration_ids
+        # A finished solo draws nothing more, so its stream (and its dynamics after) is the
+        # same whatever the other solos do.
+        uniforms = np.array([0.0 if d else r.random() for r, d in zip(rngs, done, strict=True)])
+        picked = choose_rows(logits, cfg, uniforms) + ids.start
+        picked[done] = vocab.pad_id  # finished solos idle (their tokens are dropped)
+        steps.append(picked)
+        if expect_pitch:
+            played += vocab.pitch_mask(picked)
+        else:
+            cursors += np.where(done, 0, vocab.advance[picked])
+            finished = np.zeros(batch, bool)
+            if notes is not None:
+                finished |= played >= notes + n_primer
+            if end is not None:
+                finished |= cursors >= end
+            done |= finished
+            if done.all():
+                break
+        expect_pitch = not expect_pitch
+        logits, state = stepper.step(picked, cond(cursors.tolist()), state,
+                                     event_ids if expect_pitch else duration_ids)
+    tokens = np.stack(steps, axis=1)
     out = []
     for b in range(batch):
-        line = decode(tokens[b], vocab)
+        line = decode(list(prime) + tokens[b].tolist(), vocab)
         if end is not None:  # the last note or rest may run past the end: cut it there
             line = tuple(n if n.end <= end else Note(n.pitch, n.start, end - n.start, n.velocity)
                          for n in line if n.start < end)

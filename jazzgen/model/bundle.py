@@ -2,23 +2,29 @@
 
 Layout::
 
-    model.keras     the network (architecture + weights, no optimizer state)
+    model.keras     the network (architecture + weights, no optimizer state), for Keras
+    weights.npz     the same weights as plain float32 arrays, for sampling without TensorFlow
     vocab.json      token strings, in id order
     config.json     format version, jazzgen version, encoding/model/train configs
     history.json    per-epoch losses, baseline, best epoch
     corpus.json     which files trained and validated it, which were skipped and why
 
 Bundles are written into a temporary directory and renamed into place, so a reader never
-sees half a bundle. Loading checks the vocabulary and config against this code and loads
-Keras in safe mode (no code from the file runs).
+sees half a bundle. Loading checks the vocabulary and config against this code, reads
+``weights.npz`` with ``allow_pickle=False`` and checks every array's name and shape against
+the config, so no code from the file runs and TensorFlow is not imported. A bundle written
+before ``weights.npz`` existed is read through Keras, in safe mode.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from jazzgen import __version__
 from jazzgen.errors import BundleError
@@ -32,9 +38,10 @@ from jazzgen.model.config import (
     to_dict,
 )
 from jazzgen.model.encoding import Vocabulary
-from jazzgen.model.network import NumpyLSTM
+from jazzgen.model.network import NumpyLSTM, weight_shapes
 
 FILES = ("model.keras", "vocab.json", "config.json", "history.json")
+WEIGHTS = "weights.npz"
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ def save_bundle(
     path = Path(path)
     tmp = atomic.temp_dir_beside(path)
     keras_model.save(tmp / "model.keras")
+    with open(tmp / WEIGHTS, "wb") as fh:  # plain arrays: np.savez stores no pickles
+        np.savez(fh, **NumpyLSTM.from_keras(keras_model, model_cfg.lstm_layers).arrays())
     config = {
         "format_version": FORMAT_VERSION,
         "jazzgen_version": __version__,
@@ -110,11 +119,41 @@ def read_config(path: str | os.PathLike) -> tuple[EncodingConfig, ModelConfig, T
 
 
 def load_bundle(path: str | os.PathLike) -> Bundle:
-    """Load and check a bundle; the Keras file is opened in safe mode."""
+    """Load and check a bundle: its weights from ``weights.npz`` (no TensorFlow), or from
+    ``model.keras`` in Keras's safe mode for a bundle that has no ``weights.npz``."""
     path = Path(path)
     enc, mcfg, tcfg, meta = read_config(path)
     vocab = Vocabulary(enc)
     history = json.loads((path / "history.json").read_text())
+    if (path / WEIGHTS).is_file():
+        net = NumpyLSTM.from_arrays(read_weights(path, weight_shapes(len(vocab), enc, mcfg)),
+                                    mcfg.lstm_layers)
+    else:
+        net = _net_from_keras(path, len(vocab), mcfg.lstm_layers)
+    return Bundle(path, enc, mcfg, tcfg, vocab, history, meta, net)
+
+
+def read_weights(path: Path, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The arrays of ``path/weights.npz``, each checked against its expected shape."""
+    try:
+        with np.load(path / WEIGHTS, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise BundleError(f"model bundle {path}: unreadable {WEIGHTS} ({exc})") from None
+    if set(arrays) != set(shapes):
+        odd = sorted(set(arrays) ^ set(shapes))
+        raise BundleError(f"model bundle {path}: {WEIGHTS} does not match its config "
+                          f"(arrays {', '.join(odd[:4])} missing or unexpected)")
+    for name, shape in shapes.items():
+        a = arrays[name]
+        if a.shape != shape or a.dtype.kind != "f" or not np.isfinite(a).all():
+            raise BundleError(f"model bundle {path}: {WEIGHTS} array {name} is {a.dtype} "
+                              f"{a.shape}, the config needs finite floats {shape}")
+    return arrays
+
+
+def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int) -> NumpyLSTM:
+    """The NumPy network from ``model.keras``, opened in safe mode."""
     from jazzgen.model.backend import import_keras
 
     keras = import_keras()
@@ -123,12 +162,11 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
     except Exception as exc:
         raise BundleError(f"model bundle {path}: cannot load model.keras ({exc})") from None
     out_dim = model.outputs[0].shape[-1]
-    if out_dim != len(vocab):
+    if out_dim != vocab_size:
         raise BundleError(f"model bundle {path}: network predicts {out_dim} tokens but the "
-                          f"vocabulary has {len(vocab)}")
+                          f"vocabulary has {vocab_size}")
     try:
-        net = NumpyLSTM.from_keras(model, mcfg.lstm_layers)
+        return NumpyLSTM.from_keras(model, lstm_layers)
     except ValueError as exc:
         raise BundleError(f"model bundle {path}: network does not match its config ({exc})") \
             from None
-    return Bundle(path, enc, mcfg, tcfg, vocab, history, meta, net)

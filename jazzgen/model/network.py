@@ -45,6 +45,24 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
 
 
+def weight_shapes(vocab_size: int, enc: EncodingConfig, cfg: ModelConfig
+                  ) -> dict[str, tuple[int, ...]]:
+    """Name (``layer.index``) -> shape of every weight array of :func:`build_model`'s network,
+    in Keras's layout (LSTM kernels with the input, forget, cell, output gates side by side)."""
+    shapes = {"token_embedding.0": (vocab_size, cfg.embedding_size),
+              "position_embedding.0": (enc.positions, POSITION_EMBEDDING),
+              "root_embedding.0": (NO_ROOT + 1, ROOT_EMBEDDING)}
+    n_in = cfg.embedding_size + POSITION_EMBEDDING + 2 * ROOT_EMBEDDING + CHORD_FEATURES
+    for i in range(cfg.lstm_layers):
+        shapes[f"lstm_{i}.0"] = (n_in, 4 * cfg.lstm_size)
+        shapes[f"lstm_{i}.1"] = (cfg.lstm_size, 4 * cfg.lstm_size)
+        shapes[f"lstm_{i}.2"] = (4 * cfg.lstm_size,)
+        n_in = cfg.lstm_size
+    shapes["logits.0"] = (cfg.lstm_size, vocab_size)
+    shapes["logits.1"] = (vocab_size,)
+    return shapes
+
+
 class NumpyLSTM:
     """The trained network as plain arrays, stepped one event at a time (float64)."""
 
@@ -63,6 +81,25 @@ class NumpyLSTM:
         names = ["token_embedding", "position_embedding", "root_embedding", "logits"]
         names += [f"lstm_{i}" for i in range(lstm_layers)]
         return cls({n: model.get_layer(n).get_weights() for n in names}, lstm_layers)
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], lstm_layers: int) -> NumpyLSTM:
+        """Rebuild from the flat ``layer.index`` arrays that :meth:`arrays` gives."""
+        layers: dict[str, list[tuple[int, np.ndarray]]] = {}
+        for key, value in arrays.items():
+            layer, index = key.rsplit(".", 1)
+            layers.setdefault(layer, []).append((int(index), value))
+        return cls({k: [a for _, a in sorted(v, key=lambda t: t[0])] for k, v in layers.items()},
+                   lstm_layers)
+
+    def arrays(self, dtype=np.float32) -> dict[str, np.ndarray]:
+        """Every weight as a flat ``layer.index`` -> array mapping (see :func:`weight_shapes`)."""
+        out = {"token_embedding.0": self.tok, "position_embedding.0": self.pos,
+               "root_embedding.0": self.root, "logits.0": self.dense_w,
+               "logits.1": self.dense_b}
+        for i, layer in enumerate(self.lstm):
+            out.update({f"lstm_{i}.{k}": a for k, a in enumerate(layer)})
+        return {k: np.asarray(v, dtype=dtype) for k, v in out.items()}
 
     def initial_state(self, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Zero (h, c) for every layer."""
