@@ -12,6 +12,7 @@ pytestmark = pytest.mark.skipif(not PACKAGED_MODEL.is_dir(),
                                 reason="no shipped model in this checkout")
 
 
+@pytest.mark.slow
 def test_generate_uses_the_shipped_model_without_a_local_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no ./models/default here
     r = CliRunner().invoke(main, ["generate", "--length", "16", "--seed", "1"])
@@ -25,6 +26,7 @@ def test_shipped_bundle_is_small_enough_to_ship():
     assert size < 10 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_over_a_blues_in_f_most_on_beat_notes_fit_the_changes(tmp_path):
     # Issue: at least 70% of on-beat notes are chord or chord-scale tones over a requested
     # 12-bar blues in F (real players: about 79%).

@@ -4,9 +4,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # the tutorial trains a model
 def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
     text = (ROOT / "docs" / "tutorial.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)

@@ -1,14 +1,13 @@
-"""MusicXML reading through music21: notes, chord symbols, odd-length measures, no pickles."""
+"""jazzgen.io.musicxml: notes, chord symbols, odd-length measures through music21, no pickles."""
 
 import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from builders import SHARED
 
 from jazzgen.errors import ReadError
 from jazzgen.io.musicxml import read_musicxml
-from jazzgen.io.read import read_score
 
 
 def _write_musicxml(path: Path) -> Path:
@@ -63,13 +62,11 @@ def test_no_music21_pickles_are_written(tmp_path):
     assert after == before
 
 
-def test_bad_musicxml_and_unknown_suffix(tmp_path):
+def test_bad_musicxml(tmp_path):
     bad = tmp_path / "bad.xml"
     bad.write_text("<score-partwise><part id='P1'><measure>")
     with pytest.raises(ReadError, match="bad.xml"):
         read_musicxml(bad)
-    with pytest.raises(ReadError, match="unsupported file type"):
-        read_score(tmp_path / "x.abc")
 
 
 @pytest.mark.skipif(not (SHARED / "wjazzd" / "musicxml").is_dir(), reason="../shared absent")

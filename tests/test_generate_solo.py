@@ -1,32 +1,19 @@
-"""Generation over changes: form and length, the band, primers, several outputs."""
+"""jazzgen.generate.solo: a generation run from model to files: the band under the solo,
+count-in, several outputs, primers, re-swinging (the end-to-end tests are slow)."""
+
+from pathlib import Path
 
 import mido
-from click.testing import CliRunner
-from conftest import make_score
+import pytest
+from builders import gen, make_score
 
-from jazzgen.cli import main
+from jazzgen.errors import BundleError, GenerateError
+from jazzgen.generate import solo
+from jazzgen.generate.solo import DEFAULT_MODEL, Request, describe, resolve_model
 from jazzgen.io.midi import read_midi, write_midi
 
 
-def gen(*args):
-    r = CliRunner().invoke(main, ["generate", *map(str, args)], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    return r
-
-
-def test_solo_follows_the_requested_changes_bar_by_bar(tmp_path, tiny_model):
-    out = tmp_path / "blues.mid"
-    gen("--model", tiny_model, "--changes", "blues", "--key", "Bb", "--choruses", 2,
-        "--seed", 4, "-o", out, "--tempo", 160)
-    score = read_midi(out)
-    symbols = [c.chord.symbol for c in score.changes]
-    assert symbols[:5] == ["Bb7", "Eb7", "Bb7", "Fm7", "Bb7"]
-    assert score.end <= 24 * 96  # two 12-bar choruses, nothing after the last bar
-    assert max(n.end for n in score.notes) <= 24 * 96
-    assert max(n.start for n in score.notes) >= 22 * 96  # the solo plays into the last bars
-    assert {p.name for p in score.parts} == {"Piano", "Bass", "Drums"}
-
-
+@pytest.mark.slow
 def test_band_rules_hold_in_the_written_file(tmp_path, tiny_model):
     out = tmp_path / "band.mid"
     gen("--model", tiny_model, "--chords", "Dm7 G7 | Cmaj7 | F#m7b5 B7b9 | Em6 | C7/E |",
@@ -42,6 +29,7 @@ def test_band_rules_hold_in_the_written_file(tmp_path, tiny_model):
     assert all(m.channel == 9 for m in drums if m.type == "note_on")
 
 
+@pytest.mark.slow
 def test_band_parts_can_be_switched_off_and_instruments_chosen(tmp_path, tiny_model):
     out = tmp_path / "x.mid"
     gen("--model", tiny_model, "--bars", 2, "--seed", 1, "-o", out, "--no-drums",
@@ -56,6 +44,7 @@ def test_band_parts_can_be_switched_off_and_instruments_chosen(tmp_path, tiny_mo
     assert names[1:] == ["Solo", "Drums"]
 
 
+@pytest.mark.slow
 def test_count_in_shifts_the_music_by_one_bar(tmp_path, tiny_model):
     a, b = tmp_path / "a.mid", tmp_path / "b.mid"
     gen("--model", tiny_model, "--bars", 2, "--seed", 9, "-o", a)
@@ -65,6 +54,7 @@ def test_count_in_shifts_the_music_by_one_bar(tmp_path, tiny_model):
     assert sb.changes[0].start == 96
 
 
+@pytest.mark.slow
 def test_num_outputs_writes_different_numbered_solos(tmp_path, tiny_model):
     r = gen("--model", tiny_model, "--length", 12, "--seed", 3, "--num-outputs", 3,
             "-o", tmp_path / "solo.mid")
@@ -76,6 +66,7 @@ def test_num_outputs_writes_different_numbered_solos(tmp_path, tiny_model):
     assert (tmp_path / "one.mid").read_bytes() == files[0].read_bytes()
 
 
+@pytest.mark.slow
 def test_primer_is_kept_and_continued(tmp_path, tiny_model):
     lick = make_score([(62, 0, 16), (65, 16, 8), (69, 24, 16), (72, 40, 8), (71, 48, 24),
                        (67, 72, 24)], [("Dm7", 0, 48), ("G7", 48, 48)])
@@ -91,20 +82,7 @@ def test_primer_is_kept_and_continued(tmp_path, tiny_model):
     assert score.end <= 3 * 96
 
 
-def test_bad_requests_are_clear_errors(tmp_path, tiny_model):
-    cases = [
-        (["--changes", "nosuchtune"], "nosuchtune"),
-        (["--bars", "2", "--choruses", "2"], "only one of"),
-        (["--chords", "Dm7 |", "--changes", "blues"], "either written chords"),
-        (["--chords", "Dm7 | Xq7 |"], "Xq7"),
-        (["--primer", str(tmp_path / "missing.mid")], "missing.mid"),
-    ]
-    for args, msg in cases:
-        r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), *args])
-        assert r.exit_code == 1, args
-        assert msg in r.output and "Traceback" not in r.output
-
-
+@pytest.mark.slow
 def test_swing_option_moves_offbeat_eighths(tmp_path, tiny_model):
     # a primer of straight eighths is kept at the start, so its feel shows what --swing does
     eighths = make_score([(60 + i, 12 * i, 12) for i in range(8)])
@@ -120,15 +98,28 @@ def test_swing_option_moves_offbeat_eighths(tmp_path, tiny_model):
     assert starts["hard"] == [0, 18, 24, 42, 48, 66, 72, 90]
 
 
-def test_jazz_waltz_meter(tmp_path, tiny_model):
-    out = tmp_path / "waltz.mid"
-    gen("--model", tiny_model, "--chords", "Dm7 | G7 | Cmaj7 | A7 |", "--bars", 4,
-        "--meter", "3/4", "--seed", 1, "-o", out)
-    score = read_midi(out)
-    assert (score.time_signatures[0].numerator, score.time_signatures[0].denominator) == (3, 4)
-    assert [c.start for c in score.changes] == [0, 72, 144, 216]
-    assert score.end <= 4 * 72
-    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--meter", "waltz"])
-    assert r.exit_code == 2 and "3/4" in r.output
-    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--meter", "3/5"])
-    assert r.exit_code == 1 and "3/5" in r.output
+def test_a_request_is_checked_when_made():
+    with pytest.raises(GenerateError, match="at least 1"):
+        Request(num_outputs=0)
+    with pytest.raises(GenerateError, match="20..400 BPM"):
+        Request(tempo=500.0)
+    assert Request().band is None and Request().swing is None  # the solo alone, as learned
+
+
+def test_the_model_is_the_one_named_else_models_default_else_the_shipped_one(tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_model("my/bundle") == Path("my/bundle")
+    monkeypatch.setattr(solo, "PACKAGED_MODEL", tmp_path / "not-shipped")
+    with pytest.raises(BundleError, match="no model at models/default"):
+        resolve_model(None)
+    (tmp_path / "shipped").mkdir()
+    monkeypatch.setattr(solo, "PACKAGED_MODEL", tmp_path / "shipped")
+    assert resolve_model(None) == tmp_path / "shipped"
+    (tmp_path / DEFAULT_MODEL).mkdir(parents=True)
+    assert resolve_model(None) == DEFAULT_MODEL
+
+
+def test_describe_gives_notes_bars_and_seconds():
+    score = make_score([(60, 0, 24), (62, 96, 24), (64, 176, 24)], tempo=120.0)
+    assert describe(score) == "3 notes, 3 bars, 4.2 s at 120 BPM"  # 200 ticks = 8.33 beats

@@ -1,8 +1,8 @@
-"""Scores to tokens and back, and the step features the model reads."""
+"""jazzgen.model.encoding: scores to tokens and back, and the step features the model reads."""
 
 import numpy as np
 import pytest
-from conftest import make_score, random_line
+from builders import make_score, random_line
 
 from jazzgen.model.config import EncodingConfig
 from jazzgen.model.encoding import (

@@ -1,4 +1,4 @@
-"""Tests for jazzgen.progressions: written changes and the built-in progressions."""
+"""jazzgen.music.progressions: written changes and the built-in progressions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 import pytest
+from builders import NAMES
 
 from jazzgen.errors import ChordSymbolError
 from jazzgen.music.chords import ChordChange, parse_chord
@@ -15,10 +16,6 @@ from jazzgen.music.progressions import (
     parse_changes,
     progression_changes,
 )
-
-FLATS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-NAMES = {n: i for i, n in enumerate(FLATS)} | {"C#": 1, "D#": 3, "F#": 6, "G#": 8, "A#": 10}
-
 
 # ---------------------------------------------------------------- written changes
 

@@ -1,4 +1,4 @@
-"""Tests for jazzgen.ngram: hand-computed Kneser-Ney values, normalisation, order choice."""
+"""jazzgen.evaluate.ngram: hand-computed Kneser-Ney values, normalisation, order choice."""
 
 import math
 from collections import Counter

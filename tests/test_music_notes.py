@@ -1,6 +1,7 @@
-"""The value types: validation, bars, monophonic reduction, transposition."""
+"""jazzgen.music.notes, the value types: validation, bars, monophonic reduction, transposition."""
 
 import pytest
+from builders import make_score
 
 from jazzgen.music.notes import Note, Score, TimeSignature, monophonic
 
@@ -31,8 +32,6 @@ def test_monophonic_keeps_highest_and_cuts_overlaps():
 
 
 def test_transpose_moves_notes_and_chords():
-    from conftest import make_score
-
     s = make_score([(60, 0, 24)], [("Bb7", 0, 96)]).transpose(2)
     assert s.notes[0].pitch == 62
     assert s.changes[0].chord.root == 0

@@ -1,4 +1,5 @@
-"""The command line, end to end on tiny corpora built in the tests."""
+"""jazzgen.cli.app: the commands end to end on tiny corpora built in the tests (those that
+train or load a model are slow)."""
 
 import json
 import subprocess
@@ -6,8 +7,8 @@ import sys
 
 import mido
 import pytest
+from builders import write_corpus
 from click.testing import CliRunner
-from conftest import write_corpus
 
 from jazzgen.cli import main
 
@@ -43,6 +44,7 @@ def test_every_command_has_help_with_an_example(cmd):
     assert "Example" in r.output
 
 
+@pytest.mark.slow
 def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     model = tmp_path / "m"
     r = run("train", "--corpus", tiny_corpus, "--model", model, "--epochs", 1, "--seed", 3,
@@ -52,7 +54,7 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     assert r.exit_code == 0, r.output
     assert "Validation NLL per event" in r.output and "unigram baseline" in r.output
     assert sorted(p.name for p in model.iterdir()) == [
-        "config.json", "corpus.json", "history.json", "model.keras", "vocab.json"]
+        "config.json", "corpus.json", "history.json", "model.keras", "vocab.json", "weights.npz"]
     assert not (tmp_path / "m.checkpoint").exists()
     hist = json.loads((model / "history.json").read_text())
     assert len(hist["epochs"]) == 1 and hist["valid_nll_per_event"] > 0
@@ -69,6 +71,7 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     assert len(parsed.parts) >= 2 and len(parsed.parts[0].recurse().notes) >= 20
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_different_seed_different_solo(tmp_path, tiny_model):
     paths = []
     for name, seed in (("a", 11), ("b", 11), ("c", 12)):
@@ -81,6 +84,7 @@ def test_same_seed_same_bytes_different_seed_different_solo(tmp_path, tiny_model
     assert paths[0] != paths[2]
 
 
+@pytest.mark.slow
 def test_sampling_options_are_accepted_and_change_the_solo(tmp_path, tiny_model):
     a, b = tmp_path / "a.mid", tmp_path / "b.mid"
     assert run("generate", "--model", tiny_model, "--length", 16, "--seed", 1, "-o", a,
@@ -94,6 +98,7 @@ def test_sampling_options_are_accepted_and_change_the_solo(tmp_path, tiny_model)
     assert round(mido.tempo2bpm(tempo)) == 180
 
 
+@pytest.mark.slow
 def test_errors_are_one_line_with_exit_1(tmp_path, tiny_model):
     r = CliRunner().invoke(main, ["train", "--corpus", str(tmp_path / "nothing")])
     assert r.exit_code == 1 and r.output.startswith("Error: corpus folder not found")
@@ -110,52 +115,6 @@ def test_errors_are_one_line_with_exit_1(tmp_path, tiny_model):
     assert r.exit_code == 2  # usage error
 
 
-def test_bundle_with_other_vocabulary_is_refused(tmp_path, tiny_model):
-    import shutil
-
-    bad = tmp_path / "bad"
-    shutil.copytree(tiny_model, bad)
-    tokens = json.loads((bad / "vocab.json").read_text())
-    (bad / "vocab.json").write_text(json.dumps(tokens[:-1]))
-    r = CliRunner().invoke(main, ["generate", "--model", str(bad), "--length", "4"])
-    assert r.exit_code == 1 and "vocabulary does not match" in r.output
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["format_version"] = 999
-    (bad / "config.json").write_text(json.dumps(cfg))
-    r = CliRunner().invoke(main, ["generate", "--model", str(bad), "--length", "4"])
-    assert r.exit_code == 1 and "format version 999" in r.output
-
-
-def test_interrupted_training_resumes_from_checkpoint(tmp_path, tiny_corpus, monkeypatch):
-    from jazzgen.model import train as train_mod
-    from jazzgen.model.config import ModelConfig, TrainConfig
-
-    mcfg = ModelConfig(embedding_size=8, lstm_size=8, lstm_layers=1)
-    tcfg = TrainConfig(epochs=3, sequence_length=32, batch_size=16, patience=5)
-    real = train_mod._CheckpointerMixin.on_epoch_end
-
-    def crash_after_epoch_2(self, epoch, logs=None):
-        real(self, epoch, logs)
-        if epoch + 1 == 2:
-            raise KeyboardInterrupt  # as if Ctrl-C arrived right after the checkpoint
-
-    monkeypatch.setattr(train_mod._CheckpointerMixin, "on_epoch_end", crash_after_epoch_2)
-    with pytest.raises(KeyboardInterrupt):
-        train_mod.train(tiny_corpus, tmp_path / "m", model_cfg=mcfg, train_cfg=tcfg,
-                        log=lambda m: None, verbose=0)
-    state = json.loads((tmp_path / "m.checkpoint" / "state.json").read_text())
-    assert state["epoch"] == 2 and not (tmp_path / "m").exists()
-    monkeypatch.setattr(train_mod._CheckpointerMixin, "on_epoch_end", real)
-    logs = []
-    res = train_mod.train(tiny_corpus, tmp_path / "m", model_cfg=mcfg, train_cfg=tcfg,
-                          log=logs.append, verbose=0)
-    assert res.resumed_from == 2 and "after epoch 2" in logs[0]
-    assert res.epochs_run == 3
-    hist = json.loads((tmp_path / "m" / "history.json").read_text())
-    assert sorted(hist["epochs"]) == ["1", "2", "3"]
-    assert not (tmp_path / "m.checkpoint").exists()
-
-
 def test_stats_reports_corpus_and_skips(tmp_path):
     write_corpus(tmp_path / "c", n=2)
     (tmp_path / "c" / "junk.mid").write_bytes(b"junk")
@@ -166,6 +125,7 @@ def test_stats_reports_corpus_and_skips(tmp_path):
     assert "[unreadable]" in r.output
 
 
+@pytest.mark.slow
 def test_evaluate_command_both_modes(tmp_path, tiny_model, tiny_corpus):
     r = CliRunner().invoke(main, ["evaluate", "--model", str(tiny_model), "--corpus",
                                   str(tiny_corpus), "--train-corpus", str(tiny_corpus),
@@ -198,6 +158,7 @@ def test_evaluate_command_both_modes(tmp_path, tiny_model, tiny_corpus):
     assert r.exit_code == 1 and "Traceback" not in r.output
 
 
+@pytest.mark.slow
 def test_train_transposition_track_and_fresh_options(tmp_path, tiny_corpus):
     common = ["train", "--corpus", str(tiny_corpus), "--epochs", "1", "--lstm-size", "8",
               "--lstm-layers", "1", "--sequence-length", "16", "--quiet",
@@ -222,6 +183,7 @@ def test_train_transposition_track_and_fresh_options(tmp_path, tiny_corpus):
     assert r.exit_code == 1 and "no track matches" in r.output
 
 
+@pytest.mark.slow
 def test_evaluate_without_training_files_asks_for_them(tmp_path, tiny_model, tiny_corpus):
     import shutil
 

@@ -1,16 +1,11 @@
-"""Corpus loading with skip reasons, piece-level splits and training windows."""
+"""jazzgen.corpus.loader: reading a corpus folder, bad files skipped with their reasons."""
 
-import numpy as np
 import pytest
-from conftest import SHARED, write_corpus
+from builders import SHARED, make_score, write_corpus
 
 from jazzgen.corpus.loader import load_corpus
 from jazzgen.errors import CorpusError
-from jazzgen.model.config import EncodingConfig, TrainConfig
-from jazzgen.model.encoding import Vocabulary, encode
-from jazzgen.model.windows import build_training_data, make_windows, split_pieces
-
-V = Vocabulary(EncodingConfig())
+from jazzgen.io.midi import write_midi
 
 
 def test_bad_files_are_skipped_with_reasons(tmp_path):
@@ -18,10 +13,6 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     (tmp_path / "c" / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00")
     (tmp_path / "c" / "text.mid").write_text("hello")
     (tmp_path / "c" / "notes.txt").write_text("ignored: not a music file")
-    from conftest import make_score
-
-    from jazzgen.io.midi import write_midi
-
     write_midi(make_score([(60, 0, 24), (62, 24, 24)]), tmp_path / "c" / "sub" / "short.mid")
     corpus = load_corpus(tmp_path / "c")
     assert len(corpus.pieces) == 2
@@ -37,33 +28,6 @@ def test_empty_and_all_bad_corpora_are_one_error(tmp_path):
         load_corpus(tmp_path)
     with pytest.raises(CorpusError, match="not found"):
         load_corpus(tmp_path / "missing")
-
-
-def test_split_keeps_whole_pieces_apart_and_is_seeded():
-    tr, va = split_pieces(20, 0.2, seed=3)
-    assert len(va) == 4 and not set(tr) & set(va) and sorted(tr + va) == list(range(20))
-    assert split_pieces(20, 0.2, seed=3) == (tr, va)
-    assert split_pieces(20, 0.2, seed=4) != (tr, va)
-    assert split_pieces(1, 0.2, seed=0) == ([0], [])
-
-
-def test_windows_score_every_event_once():
-    from conftest import random_line
-
-    encs = [encode(random_line(i, bars=4), V) for i in range(3)]
-    w = make_windows(encs, length=16)
-    assert w.features.tokens.shape[1] == 16 and w.features.pcs.shape[2] == 24
-    assert w.event_count == sum(len(e) - 1 for e in encs)
-    # targets are the inputs shifted by one
-    assert np.array_equal(w.targets[0, :15], w.features.tokens[0, 1:16])
-
-
-def test_training_data_transposes_train_split_only(tiny_corpus):
-    corpus = load_corpus(tiny_corpus)
-    data = build_training_data(corpus, V, TrainConfig(validation_fraction=0.25, seed=0))
-    assert len(data.valid_pieces) == 1 and len(data.train_pieces) == 3
-    assert len(data.train_sequences) == 3 * 12
-    assert len(data.valid_sequences) == 1
 
 
 @pytest.mark.skipif(not (SHARED / "odd-midi").is_dir(), reason="../shared corpora absent")

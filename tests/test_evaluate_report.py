@@ -1,11 +1,11 @@
-"""Tests for jazzgen.music_report: generated-vs-reference reports on tiny folders."""
+"""jazzgen.evaluate.report: generated-vs-reference reports on tiny folders."""
 
 import json
 import shutil
 
 import numpy as np
 import pytest
-from conftest import make_score, motif_line, write_corpus, write_scores
+from builders import make_score, motif_line, write_corpus, write_scores
 
 from jazzgen.errors import EvaluateError
 from jazzgen.evaluate.report import evaluate_generated

@@ -1,10 +1,10 @@
-"""MIDI reading and writing: round trips, odd files, melody picking, chord recovery."""
+"""jazzgen.io.midi: round trips, odd and malformed files, melody picking, chord recovery."""
 
 import io
 
 import mido
 import pytest
-from conftest import SHARED, make_score, random_line
+from builders import SHARED, make_score, random_line
 
 from jazzgen.errors import ReadError
 from jazzgen.io.midi import read_midi, score_to_bytes, write_midi
@@ -105,31 +105,6 @@ def test_odd_ticks_per_beat_and_triplets(tmp_path):
     assert [n.start for n in score.notes] == [0, 8, 16, 24, 32, 40, 48, 56, 64]
 
 
-# Malformed files as hex dumps: a header that ends early, and not MIDI at all.
-TRUNCATED = bytes.fromhex("4d546864 00000006 0001 0001 0060 4d54726b 00000010 00903c40")
-NOT_MIDI = b"This is a text file, not music.\n"
-
-
-@pytest.mark.parametrize("data,msg", [(TRUNCATED, "corrupt"), (NOT_MIDI, "not a MIDI file"),
-                                      (b"", "not a MIDI file")])
-def test_broken_files_raise_one_clear_error(tmp_path, data, msg):
-    path = tmp_path / "bad.mid"
-    path.write_bytes(data)
-    with pytest.raises(ReadError, match=msg):
-        read_midi(path)
-
-
-def test_drums_only_file_has_no_melody(tmp_path):
-    mid = _mido_file()
-    t = mido.MidiTrack()
-    mid.tracks.append(t)
-    for _ in range(8):
-        t.append(mido.Message("note_on", channel=9, note=36, velocity=90, time=0))
-        t.append(mido.Message("note_off", channel=9, note=36, velocity=0, time=96))
-    with pytest.raises(ReadError, match="no melody"):
-        read_midi(_save(mid, tmp_path / "drums.mid"))
-
-
 def test_smpte_overflow_division_reads_as_55440_ppq(tmp_path):
     data = bytearray(score_to_bytes(make_score([(60, 0, 24), (62, 24, 24)])))
     # rewrite the division to 0xD890 and scale every delta time by 55440/480 = 115.5:
@@ -152,3 +127,108 @@ def test_real_wjazzd_file_with_0xd890_division():
     score = read_midi(path)
     assert len(score.notes) > 100
     assert 40 < score.tempo < 300
+
+
+# ---------------------------------------------------------------- malformed files, as hex dumps
+# Each file is a few commented lines of hex, as in mido's tests/midifiles/test_midifiles.py.
+
+
+def hexdump(text: str) -> bytes:
+    """The bytes of a commented hex dump: everything after '#' on a line is a comment."""
+    return b"".join(bytes.fromhex(row.split("#")[0]) for row in text.splitlines())
+
+
+HEADER = """
+4d 54 68 64  # MThd
+00 00 00 06  # header length: 6 bytes
+00 00        # format 0
+00 01        # one track
+00 60        # 96 ticks per beat
+"""
+
+MELODY_TRACK = """
+4d 54 72 6b  # MTrk
+00 00 00 0c  # track length: 12 bytes
+00 90 3c 64  # delta 0: note on, channel 1, middle C, velocity 100
+60 80 3c 00  # delta 96: note off
+00 ff 2f 00  # end of track
+"""
+
+TRUNCATED_HEADER = """
+4d 54 68 64  # MThd
+00 00 00 06  # header length: 6 bytes
+00 01        # format 1, and then the file ends
+"""
+
+WRONG_CHUNK_TYPE = HEADER + """
+4d 54 72 78  # MTrx: not a track chunk
+00 00 00 04  # length: 4 bytes
+00 ff 2f 00  # end of track
+"""
+
+TRUNCATED_TRACK = HEADER + """
+4d 54 72 6b  # MTrk
+00 00 00 10  # track length: 16 bytes, but only 4 follow
+00 90 3c 40  # note on, middle C
+"""
+
+DRUMS_ONLY = HEADER + """
+4d 54 72 6b  # MTrk
+00 00 00 0c  # track length: 12 bytes
+00 99 24 64  # delta 0: note on, channel 10 (drums), bass drum
+60 89 24 00  # delta 96: note off
+00 ff 2f 00  # end of track
+"""
+
+NOT_MIDI = """
+54 68 69 73 20 69 73 20  # "This is "
+74 65 78 74 2e 0a        # "text." and a line feed
+"""
+
+RIFF = """
+52 49 46 46  # RIFF
+2e 00 00 00  # RIFF size: 46 bytes (little-endian)
+52 4d 49 44  # RMID
+64 61 74 61  # data
+22 00 00 00  # data size: 34 bytes
+"""
+
+RIFF_WRAPPED = RIFF + HEADER + MELODY_TRACK
+
+RIFF_WITHOUT_MIDI = RIFF + """
+00 00 00 00 00 00 00 00  # no MThd anywhere
+"""
+
+
+def test_the_hex_dumps_hold_what_they_say():
+    assert len(hexdump(HEADER)) == 14 and len(hexdump(MELODY_TRACK)) == 20
+    assert hexdump(NOT_MIDI) == b"This is text.\n"
+    assert hexdump(RIFF_WRAPPED)[20:24] == b"MThd"
+
+
+@pytest.mark.parametrize("dump", [TRUNCATED_HEADER, WRONG_CHUNK_TYPE, TRUNCATED_TRACK, NOT_MIDI,
+                                  RIFF_WITHOUT_MIDI, ""],
+                         ids=["truncated header", "wrong chunk type", "truncated track",
+                              "not MIDI", "RIFF without MIDI", "empty"])
+def test_broken_files_raise_one_clear_error(tmp_path, dump):
+    path = tmp_path / "bad.mid"
+    path.write_bytes(hexdump(dump))
+    with pytest.raises(ReadError) as info:
+        read_midi(path)
+    assert (info.value.reason, info.value.path) == (ReadError.UNREADABLE, str(path))
+
+
+def test_drums_only_file_has_no_melody(tmp_path):
+    path = tmp_path / "drums.mid"
+    path.write_bytes(hexdump(DRUMS_ONLY))
+    with pytest.raises(ReadError) as info:
+        read_midi(path)
+    assert (info.value.reason, info.value.path) == (ReadError.NO_MELODY, str(path))
+
+
+def test_riff_wrapped_midi_reads_like_the_plain_file(tmp_path):
+    plain = tmp_path / "plain.mid"
+    plain.write_bytes(hexdump(HEADER + MELODY_TRACK))
+    wrapped = tmp_path / "wrapped.rmi"
+    wrapped.write_bytes(hexdump(RIFF_WRAPPED))
+    assert triples(read_midi(wrapped).notes) == triples(read_midi(plain).notes) == [(60, 0, 24)]

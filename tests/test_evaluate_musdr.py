@@ -1,14 +1,14 @@
-"""Tests for jazzgen.metrics on tiny hand-built scores with hand-worked values."""
+"""jazzgen.evaluate.musdr (MusDr metrics, harmony, copying) on tiny hand-built scores with
+hand-worked values."""
 
 import math
-import sys
-import types
 
 import pytest
-from conftest import line
-from conftest import raw_score as score
+from builders import line
+from builders import raw_score as score
 
 from jazzgen.errors import MetricError
+from jazzgen.evaluate import musdr
 from jazzgen.evaluate.musdr import (
     chord_progression_irregularity,
     chord_sequence,
@@ -140,9 +140,15 @@ def test_same_chord_written_twice_is_one_event():
 
 
 def test_harmony_scores_with_stub_chord_scale(monkeypatch):
-    stub = types.ModuleType("jazzgen.chord_scales")
-    stub.chord_scale = lambda chord: tuple((chord.root + i) % 12 for i in (0, 2, 4, 5, 7, 9, 10))
-    monkeypatch.setitem(sys.modules, "jazzgen.chord_scales", stub)
+    # The chord scale comes from the stub (mixolydian on every root), not jazzgen.music.scales:
+    # patched where harmony_scores looks it up.
+    asked = []
+
+    def mixolydian(chord):
+        asked.append(chord.symbol)
+        return tuple((chord.root + i) % 12 for i in (0, 2, 4, 5, 7, 9, 10))
+
+    monkeypatch.setattr(musdr, "chord_scale", mixolydian)
     notes = [(60, 0, 24),   # C: chord tone
              (62, 24, 24),  # D: scale tone
              (61, 48, 12),  # C#: neither
@@ -153,6 +159,7 @@ def test_harmony_scores_with_stub_chord_scale(monkeypatch):
     assert out["on_beat_notes"] == 4
     assert out["chord_tones"] == 2 and out["chord_or_scale_tones"] == 3
     assert out["chord_tone_share"] == 0.5 and out["chord_or_scale_share"] == 0.75
+    assert asked == ["C7"]  # the stub was used, once for the one chord
     assert harmony_scores(score(notes))["chord_tone_share"] is None
 
 

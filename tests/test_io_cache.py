@@ -1,6 +1,6 @@
-"""The JSON parse cache: exact round trip, keyed by content, never stale."""
+"""jazzgen.io.cache, the JSON parse cache: exact round trip, keyed by content, never stale."""
 
-from conftest import make_score, random_line
+from builders import make_score, random_line
 
 from jazzgen.corpus.loader import load_corpus
 from jazzgen.io import cache as score_cache

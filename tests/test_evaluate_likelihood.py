@@ -1,4 +1,4 @@
-"""Tests for jazzgen.evaluate: likelihood against a hand-stepped network and hand-counted
+"""jazzgen.evaluate.likelihood: likelihood against a hand-stepped network and hand-counted
 baselines, and the n-gram order choice."""
 
 import json
@@ -6,13 +6,15 @@ import math
 
 import numpy as np
 import pytest
-from conftest import motif_line, random_line, write_scores
+from builders import motif_line, random_line, write_scores
 
 from jazzgen.corpus.loader import load_corpus
 from jazzgen.errors import EvaluateError
 from jazzgen.evaluate.likelihood import evaluate_likelihood
 from jazzgen.model.bundle import load_bundle
 from jazzgen.model.encoding import encode
+
+pytestmark = pytest.mark.slow  # every test scores the tiny model
 
 
 def hand_scored(model_dir, folder):

@@ -1,9 +1,9 @@
-"""Tests for jazzgen.mgeval on tiny hand-built scores with hand-worked values."""
+"""jazzgen.evaluate.mgeval on tiny hand-built scores with hand-worked values."""
 
 import numpy as np
 import pytest
-from conftest import line
-from conftest import raw_score as score
+from builders import line
+from builders import raw_score as score
 
 from jazzgen.errors import MetricError
 from jazzgen.evaluate.mgeval import (

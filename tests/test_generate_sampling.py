@@ -1,0 +1,90 @@
+"""jazzgen.generate.sampling: the sampling rule (grammar mask, temperature, top-p, seeded
+draws) and whole lines sampled from a small seeded network, no TensorFlow involved."""
+
+import numpy as np
+import pytest
+from builders import make_score, seeded_net
+
+from jazzgen.errors import GenerateError
+from jazzgen.generate.form import repeat_form
+from jazzgen.generate.sampling import SampleConfig, choose, sample
+from jazzgen.model.config import EncodingConfig
+from jazzgen.model.encoding import Vocabulary
+from jazzgen.music.notes import TimeSignature
+from jazzgen.music.progressions import parse_changes
+
+
+def test_choose_never_leaves_the_mask():
+    rng = np.random.default_rng(0)
+    logits = np.array([5.0, 4.0, 3.0, 0.0, -1.0])
+    allowed = np.array([False, True, True, True, False])
+    draws = {choose(logits, allowed, SampleConfig(temperature=2.0, top_p=1.0), rng)
+             for _ in range(300)}
+    assert draws == {1, 2, 3}
+
+
+def test_top_p_keeps_the_nucleus_only():
+    rng = np.random.default_rng(0)
+    logits = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
+    allowed = np.ones(4, bool)
+    draws = {choose(logits, allowed, SampleConfig(top_p=0.7), rng) for _ in range(300)}
+    assert draws == {0, 1}
+
+
+def test_draws_follow_the_distribution_not_argmax():
+    rng = np.random.default_rng(1)
+    logits = np.log(np.array([0.6, 0.4]))
+    picks = [choose(logits, np.ones(2, bool), SampleConfig(top_p=1.0), rng) for _ in range(2000)]
+    assert 0.35 < np.mean(picks) < 0.45
+
+
+def test_low_temperature_sharpens():
+    rng = np.random.default_rng(2)
+    logits = np.log(np.array([0.6, 0.4]))
+    cfg = SampleConfig(temperature=0.1, top_p=1.0)
+    picks = [choose(logits, np.ones(2, bool), cfg, rng) for _ in range(500)]
+    assert np.mean(picks) < 0.05
+
+
+@pytest.mark.parametrize("kw", [{"temperature": 0}, {"top_p": 0}, {"top_p": 1.5}])
+def test_bad_settings_are_rejected(kw):
+    with pytest.raises(ValueError):
+        SampleConfig(**kw)
+
+
+V = Vocabulary(EncodingConfig())
+CHANGES = repeat_form(parse_changes("Dm7 G7 | Cmaj7 |"), 2, 96, 8)
+SIGS = (TimeSignature(0),)
+
+
+def seeds(*values):
+    return [np.random.SeedSequence(v) for v in values]
+
+
+def test_sample_plays_the_asked_number_of_notes_one_line_per_seed():
+    lines = sample(seeded_net(), V, CHANGES, SIGS, seeds(1, 2, 1), SampleConfig(), notes=12)
+    assert [len(line) for line in lines] == [12, 12, 12]
+    assert lines[0] == lines[2] != lines[1]  # the seed alone decides the line
+    for line in lines:
+        assert all(a.end <= b.start for a, b in zip(line, line[1:], strict=False))  # monophonic
+        assert all(1 <= n.velocity <= 127 for n in line)
+
+
+def test_sample_stops_at_the_end_tick_and_cuts_the_last_note_there():
+    end = 4 * 96
+    for line in sample(seeded_net(1), V, CHANGES, SIGS, seeds(3, 4), SampleConfig(), end=end):
+        assert line and max(n.end for n in line) <= end
+
+
+def test_a_primer_is_kept_at_the_start():
+    lick = make_score([(62, 0, 16), (65, 16, 8), (69, 24, 24), (72, 48, 48)])
+    (line,) = sample(seeded_net(2), V, CHANGES, SIGS, seeds(5), SampleConfig(), notes=6,
+                     primer=lick)
+    assert [(n.pitch, n.start, n.duration) for n in line[:4]] == [
+        (n.pitch, n.start, n.duration) for n in lick.notes]
+    assert len(line) == 4 + 6
+
+
+def test_sample_needs_a_length():
+    with pytest.raises(GenerateError, match="number of notes or an end tick"):
+        sample(seeded_net(), V, CHANGES, SIGS, seeds(0), SampleConfig())
