@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_EPOCHS ?= 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test smoke lint corpus bench clean audio-deps
+.PHONY: install demo test smoke lint corpus bench bench-wjazzd clean audio-deps
 
 install: $(VENV)/.installed
 
@@ -40,7 +40,22 @@ lint: install
 	$(BIN)/ruff check jazzgen tests bench midi_corpus
 
 corpus: install
-	$(BIN)/python midi_corpus/build.py
+	$(BIN)/python -m midi_corpus.build
+
+# Quick benchmarks, no ../shared needed (70-80 s on 2 busy cores). Each prints a ratio to a
+# baseline measured in the same run: the NumPy sampler against Keras predict(), and the
+# shipped model's (and models/default's, after `make demo`) harmony against an untrained one.
+BENCH_EVENTS ?= 200
+bench: install
+	$(BIN)/python -m bench.sampling_speed --events $(BENCH_EVENTS)
+	$(BIN)/python -m bench.harmony_blues
+
+# The long WJazzD benchmarks: they need the Weimar Jazz Database at ../shared/corpora/wjazzd
+# (or JAZZGEN_WJAZZD=DIR) and print one line and skip without it. Retraining the shipped model
+# is not part of this: `python -m bench.train_wjazzd` writes over jazzgen/data/wjazzd-lstm.
+bench-wjazzd: install
+	$(BIN)/python -m bench.metrics_wjazzd
+	$(BIN)/python -m bench.eval_wjazzd
 
 clean:
 	rm -rf out models/default models/default.checkpoint .pytest_cache

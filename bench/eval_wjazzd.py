@@ -1,6 +1,6 @@
 """Evaluate the shipped WJazzD model on the held-out test solos of the committed split.
 
-    python bench/eval_wjazzd.py [--model jazzgen/data/wjazzd-lstm] [--source DIR] [--json F]
+    python -m bench.eval_wjazzd [--model jazzgen/data/wjazzd-lstm] [--source DIR] [--json F]
 
 1. Likelihood: NLL per event and per note, perplexity and next-pitch accuracy of the LSTM,
    a Kneser-Ney n-gram (order chosen on the validation solos) and a unigram, all fitted on
@@ -8,29 +8,31 @@
 2. Music: one solo per test solo, generated over that solo's own changes, meter and length
    (seed = its index), compared with the real test solos: H1, H4, GS, CPI, harmony, MGEval
    features, copying from the training solos, and a real-vs-generated classifier.
+
+Needs the WJazzD MusicXML solos (../shared/corpora/wjazzd/musicxml, or --source DIR) and a
+model bundle; without either it prints one line and exits 0. ``--limit N`` uses only the
+first N solos of each part of the split: a quick check that the script runs, not a result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wjazzd import link_corpus, load_split, source_dir  # noqa: E402
-
-from jazzgen.corpus.loader import load_corpus  # noqa: E402
-from jazzgen.evaluate.likelihood import evaluate_likelihood  # noqa: E402
-from jazzgen.evaluate.report import evaluate_generated  # noqa: E402
-from jazzgen.generate.sampling import SampleConfig, sample  # noqa: E402
-from jazzgen.io.midi import write_midi  # noqa: E402
-from jazzgen.model.bundle import load_bundle  # noqa: E402
-from jazzgen.music.notes import Score  # noqa: E402
+from bench.wjazzd import link_corpus, load_split, skip, source_dir
+from jazzgen.corpus.loader import load_corpus
+from jazzgen.evaluate.likelihood import evaluate_likelihood
+from jazzgen.evaluate.report import evaluate_generated
+from jazzgen.generate.sampling import SampleConfig, sample
+from jazzgen.generate.solo import PACKAGED_MODEL
+from jazzgen.io.midi import write_midi
+from jazzgen.model.bundle import load_bundle
+from jazzgen.music.notes import Score
 
 
 def generate_over(model: Path, test_dir: Path, out: Path, cfg: SampleConfig) -> int:
@@ -51,14 +53,18 @@ def generate_over(model: Path, test_dir: Path, out: Path, cfg: SampleConfig) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default="jazzgen/data/wjazzd-lstm", type=Path)
-    ap.add_argument("--source", default=None)
+    ap.add_argument("--model", default=PACKAGED_MODEL, type=Path)
+    ap.add_argument("--source", default=None, help="WJazzD MusicXML folder")
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--top-p", type=float, default=0.95)
+    ap.add_argument("--limit", type=int, default=0,
+                    help="only the first N solos of each split part (a quick check)")
     ap.add_argument("--json", default=None, help="write all numbers here")
     args = ap.parse_args()
     src = source_dir(args.source)
-    split = load_split()
+    if not (args.model / "model.keras").is_file():
+        skip(f"no model bundle at {args.model} (pass --model DIR)")
+    split = {k: v[: args.limit or None] for k, v in load_split().items()}
     work = Path(tempfile.mkdtemp(prefix="wjazzd-eval-"))
     dirs = {k: link_corpus(src, split[k], work / k) for k in ("train", "valid", "test")}
     t0 = time.time()

@@ -1,21 +1,26 @@
 """Sampling speed: the NumPy one-step sampler against Keras predict() on a sliding window.
 
-    python bench/sampling_speed.py [--model models/default] [--events 400]
+    python -m bench.sampling_speed [--model jazzgen/data/wjazzd-lstm] [--events 400]
 
 The baseline is what most LSTM-music tutorials do: call ``model.predict`` on the last 64
 steps for every new event. Both run in this process on the same bundle; the ratio is the
-number to quote (absolute times depend on the machine).
+number to quote (absolute times depend on the machine). The default model is the one the
+package ships; without a model bundle it prints one line and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
+from bench.wjazzd import skip
 from jazzgen.generate.form import repeat_form
 from jazzgen.generate.sampling import SampleConfig, choose, sample
+from jazzgen.generate.solo import PACKAGED_MODEL
+from jazzgen.model.backend import import_keras
 from jazzgen.model.bundle import load_bundle
 from jazzgen.model.encoding import Conditioner
 from jazzgen.music.notes import TimeSignature
@@ -46,13 +51,15 @@ def keras_window_sampler(model, bundle, changes, events: int, rng) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default="models/default")
+    ap.add_argument("--model", type=Path, default=PACKAGED_MODEL,
+                    help="model bundle (default: the shipped WJazzD model)")
     ap.add_argument("--events", type=int, default=400)
     args = ap.parse_args()
+    if not (args.model / "model.keras").is_file():
+        skip(f"no model bundle at {args.model} (pass --model DIR)")
     bundle = load_bundle(args.model)
-    import keras
-
-    model = keras.models.load_model(f"{args.model}/model.keras", compile=False, safe_mode=True)
+    model = import_keras().models.load_model(args.model / "model.keras", compile=False,
+                                             safe_mode=True)
     long = repeat_form(parse_changes(progression_changes("blues")), 12, 96, 40 * 12)
     base = keras_window_sampler(model, bundle, long, args.events, np.random.default_rng(0))
     t0 = time.perf_counter()

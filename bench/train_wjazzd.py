@@ -1,11 +1,14 @@
 """Train the shipped model on the Weimar Jazz Database solos with the committed split.
 
-    python bench/train_wjazzd.py [--source DIR] [--epochs N] [--out jazzgen/data/wjazzd-lstm]
+    python -m bench.train_wjazzd [--source DIR] [--epochs N] [--out jazzgen/data/wjazzd-lstm]
 
 The data is never copied into the repo: the training corpus is a temporary folder of
 symbolic links to the MusicXML solos. The split (bench/wjazzd_split.json) keeps whole
 solos, and alternate takes of one performance, apart. The test solos are left out of
-training entirely; the validation solos steer early stopping.
+training entirely; the validation solos steer early stopping. It writes over the shipped
+model unless ``--out`` names another folder. Without the solos (../shared/corpora/wjazzd/
+musicxml, or --source DIR) it prints one line and exits 0. ``--limit N`` trains on the first
+N training and N validation solos only: a quick check that the script runs, not a model.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wjazzd import link_corpus, load_split, source_dir  # noqa: E402
-
-from jazzgen.model.config import ModelConfig, TrainConfig  # noqa: E402
-from jazzgen.model.train import train  # noqa: E402
+from bench.wjazzd import link_corpus, load_split, source_dir
+from jazzgen.generate.solo import PACKAGED_MODEL
+from jazzgen.model.config import ModelConfig, TrainConfig
+from jazzgen.model.train import train
 
 MODEL = ModelConfig(embedding_size=64, lstm_size=256, lstm_layers=2, dropout=0.3)
 
@@ -28,14 +30,16 @@ MODEL = ModelConfig(embedding_size=64, lstm_size=256, lstm_layers=2, dropout=0.3
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--source", default=None, help="WJazzD MusicXML folder")
-    ap.add_argument("--out", default="jazzgen/data/wjazzd-lstm")
+    ap.add_argument("--out", default=PACKAGED_MODEL, type=Path)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--keys", type=int, default=3, help="keys per training solo")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=0,
+                    help="only the first N training and N validation solos (a quick check)")
     args = ap.parse_args()
     src = source_dir(args.source)
-    split = load_split()
+    split = {k: v[: args.limit or None] for k, v in load_split().items()}
     # A fixed folder, so that running the script again resumes an interrupted run.
     work = Path(tempfile.gettempdir()) / "jazzgen-wjazzd-train"
     corpus = link_corpus(src, split["train"] + split["valid"], work / "corpus")

@@ -1,4 +1,7 @@
-"""Shared helpers for the WJazzD benchmarks: where the data is and the committed split."""
+"""Shared helpers for the WJazzD benchmarks: where the data is and the committed split.
+
+    python -m bench.wjazzd    # writes bench/wjazzd_split.json: run once, the split is committed
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,28 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import NoReturn
 
 HERE = Path(__file__).resolve().parent
 SPLIT_FILE = HERE / "wjazzd_split.json"
 DEFAULT_SOURCE = HERE.parent.parent / "shared" / "corpora" / "wjazzd" / "musicxml"
 
 
-def source_dir(arg: str | None = None) -> Path:
-    """The folder of WJazzD MusicXML solos (argument, $JAZZGEN_WJAZZD, or ../shared)."""
+def skip(what: str) -> NoReturn:
+    """Print one line saying what is missing and exit 0, so `make bench` goes on."""
+    print(f"skipped: {what}")
+    raise SystemExit(0)
+
+
+def source_dir(arg: str | os.PathLike | None = None) -> Path:
+    """The folder of WJazzD MusicXML solos (argument, $JAZZGEN_WJAZZD, or ../shared).
+
+    Without it the benchmark cannot run: prints one line and exits 0 (see ``skip``).
+    """
     path = Path(arg or os.environ.get("JAZZGEN_WJAZZD") or DEFAULT_SOURCE)
     if not path.is_dir():
-        raise SystemExit(f"WJazzD MusicXML folder not found: {path} (pass --source DIR)")
+        skip(f"WJazzD MusicXML folder not found: {path} "
+             f"(pass --source DIR or set JAZZGEN_WJAZZD)")
     return path
 
 
@@ -49,12 +63,21 @@ def load_split() -> dict[str, list[str]]:
 
 
 def link_corpus(source: Path, names: list[str], dest: Path) -> Path:
-    """A folder of symbolic links to the named solos (the data itself is never copied)."""
+    """A folder of symbolic links to the named solos (the data itself is never copied).
+
+    Links left in ``dest`` by an earlier run for solos not named now are removed.
+    """
     dest.mkdir(parents=True, exist_ok=True)
+    wanted = set(names)
+    for old in dest.iterdir():
+        if old.is_symlink() and old.name not in wanted:
+            old.unlink()
     for n in names:
-        link = dest / n
-        if not link.exists():
-            link.symlink_to(source / n)
+        link, target = dest / n, source / n
+        if link.is_symlink() and os.readlink(link) != str(target):
+            link.unlink()  # made from another source folder
+        if not link.is_symlink():
+            link.symlink_to(target)
     return dest
 
 
