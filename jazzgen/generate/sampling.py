@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from jazzgen.errors import ConfigError, GenerateError
 from jazzgen.model.encoding import Conditioner, Vocabulary, decode, encode_events
@@ -91,6 +92,14 @@ def sample(
     """
     if notes is None and end is None:
         raise GenerateError("give a number of notes or an end tick")
+    # Matrix-vector products of a few hundred rows: a second BLAS thread only adds waiting,
+    # and on a busy machine makes each product several times slower (measured here).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer)
+
+
+def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer):
+    """The sampling loop of :func:`sample`."""
     stepper = StepNet(net)
     conditioner = Conditioner(changes, time_signatures, vocab.cfg.positions)
     cache: dict[int, np.ndarray] = {}

@@ -90,7 +90,7 @@ def _fingerprint(corpus: Corpus, enc: EncodingConfig, mcfg: ModelConfig,
     return h.hexdigest()[:16]
 
 
-def _dataset(windows: Windows, batch_size: int, shuffle_seed: int | None):
+def make_dataset(windows: Windows, batch_size: int, shuffle_seed: int | None):
     """A tf.data pipeline over the windows, with the autotuner's end-of-epoch stall off."""
     import tensorflow as tf
 
@@ -102,6 +102,23 @@ def _dataset(windows: Windows, batch_size: int, shuffle_seed: int | None):
     opts.autotune.enabled = False
     opts.deterministic = True
     return ds.batch(batch_size).with_options(opts)
+
+
+def compiled_model(vocab_size: int, enc: EncodingConfig, mcfg: ModelConfig,
+                   tcfg: TrainConfig):
+    """A new network compiled for training: Adam with gradient clipping, cross-entropy on
+    the logits weighted by the windows' weights."""
+    from jazzgen.model.backend import import_keras
+    from jazzgen.model.network import build_model
+
+    keras = import_keras()
+    model = build_model(vocab_size, enc, mcfg)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=tcfg.learning_rate, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight"),
+    )
+    return model
 
 
 def train(
@@ -145,12 +162,7 @@ def train(
         log(f"Resuming from the checkpoint after epoch {state['epoch']} ({ckpt_dir})")
     else:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
-        model = build_model(len(vocab), enc_cfg, model_cfg)
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=train_cfg.learning_rate, clipnorm=1.0),
-            loss=keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, reduction="mean_with_sample_weight"),
-        )
+        model = compiled_model(len(vocab), enc_cfg, model_cfg, train_cfg)
         state = {"fingerprint": fingerprint, "epoch": 0, "history": {}, "best_epoch": 0,
                  "best": None, "wait": 0}
     ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -158,8 +170,8 @@ def train(
     callback = _checkpointer(keras, ckpt_dir, state, train_cfg.patience, data.valid is not None)
     if state["epoch"] < train_cfg.epochs and not state.get("stopped"):
         model.fit(
-            _dataset(data.train, train_cfg.batch_size, train_cfg.seed),
-            validation_data=None if data.valid is None else _dataset(
+            make_dataset(data.train, train_cfg.batch_size, train_cfg.seed),
+            validation_data=None if data.valid is None else make_dataset(
                 data.valid, train_cfg.batch_size, None),
             epochs=train_cfg.epochs,
             initial_epoch=state["epoch"],
