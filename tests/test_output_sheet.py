@@ -93,3 +93,17 @@ def test_lead_sheet_handles_meter_changes_and_notes_over_bar_lines(tmp_path):
     assert [m.timeSignature.ratioString for m in measures if m.timeSignature] == ["3/4", "6/8"]
     assert len(measures) == 4
     assert _sounding(parsed) == [(n.pitch, n.start, n.duration) for n in sheet.quantise(score)[0]]
+
+
+def test_the_same_solo_gives_the_same_bytes_in_a_fresh_process(tmp_path):
+    # music21 draws random part ids and stamps today's date; the sheet carries neither.
+    import subprocess
+    import sys
+
+    code = ("import sys; from builders import random_line; from jazzgen.output import sheet; "
+            "sys.stdout.buffer.write(sheet.lead_sheet_xml(random_line(3, bars=4)))")
+    here = Path(__file__).resolve().parent
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                           cwd=here).stdout for _ in range(2)]
+    assert runs[0] == runs[1] == sheet.lead_sheet_xml(random_line(3, bars=4))
+    assert b"<encoding-date>" not in runs[0] and b'<score-part id="P1">' in runs[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -183,8 +184,6 @@ def _pieces(start: int, stop: int, cuts: list[int], bar: int, beat: int
 
 def _chord_symbol(chord: Chord):
     """A music21 ChordSymbol for our Chord: nearest MusicXML kind plus hidden degrees."""
-    import re
-
     from music21 import harmony
 
     m = re.match(r"^([A-G][b#]?)([^/]*)(?:/([A-G][b#]?))?$", chord.symbol.strip())
@@ -293,7 +292,9 @@ def lead_sheet_xml(score: Score, swing_to_straight: bool = True) -> bytes:
     exporter = GeneralObjectExporter(sheet)
     exporter.makeNotation = False
     # Degrees carry the exact chord tones for programs; the kind's text already shows them.
-    return exporter.parse().replace(b"<degree>", b'<degree print-object="no">')
+    xml = exporter.parse().replace(b"<degree>", b'<degree print-object="no">')
+    # music21 stamps today's date: without it the same solo gives the same bytes any day.
+    return re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", xml)
 
 
 def _events(notes: tuple[Note, ...], chord_ticks: list[int], end: int
