@@ -320,3 +320,14 @@ def gen(*args):
     r = CliRunner().invoke(main, ["generate", *map(str, args)], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     return r
+
+
+def pool_job(arg: int) -> int:
+    """A job for the corpus pool's tests: squares ``arg``, and kills its own process (as the
+    kernel's out-of-memory killer would) when ``arg`` is negative."""
+    import os
+    import signal
+
+    if arg < 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return arg * arg

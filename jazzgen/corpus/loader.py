@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jazzgen.corpus.pool import run_pool
 from jazzgen.errors import CorpusError, ReadError
 from jazzgen.io import cache
 from jazzgen.io.read import SUFFIXES, read_score
@@ -15,6 +16,8 @@ from jazzgen.music.notes import Score
 
 MIN_NOTES = 8
 """A file with fewer melody notes than this is skipped as too short."""
+MIN_PARALLEL = 16
+"""Files to read (not in the cache) below which starting worker processes does not pay."""
 
 Progress = Callable[[int, int, str], None]
 
@@ -71,10 +74,32 @@ def _load_one(args: tuple[str, str | int | None]) -> tuple[str, Score | None, st
         return path, None, exc.reason, str(exc)
     except Exception as exc:  # a library bug on a strange file must not stop the corpus
         return path, None, ReadError.UNREADABLE, f"{Path(path).name}: {type(exc).__name__}: {exc}"
+    return _checked(path, score)
+
+
+def _checked(path: str, score: Score) -> tuple[str, Score | None, str, str]:
+    """The result for a score that was read: kept, or skipped as too short."""
     if len(score.notes) < MIN_NOTES:
         return path, None, ReadError.TOO_SHORT, f"{Path(path).name}: {len(score.notes)} " \
                                                f"melody notes (need {MIN_NOTES})"
     return path, score, "", ""
+
+
+def _cached(args: tuple[str, str | int | None]) -> tuple[str, Score | None, str, str] | None:
+    """The result for a file whose score is in the parse cache, else None."""
+    path, track = args
+    try:
+        score = cache.load(Path(path), track)
+    except OSError:
+        return None
+    return None if score is None else _checked(path, score)
+
+
+def _died(args: tuple[str, str | int | None]) -> tuple[str, None, str, str]:
+    """The result for a file whose reader process died (killed, or out of memory) twice."""
+    path = args[0]
+    return path, None, ReadError.UNREADABLE, f"{Path(path).name}: the reading process died " \
+                                             f"(killed, or out of memory)"
 
 
 def load_corpus(
@@ -102,22 +127,30 @@ def load_files(
     if not files:
         raise CorpusError(f"no files to read in {root}")
     jobs = [(str(f), track) for f in files]
-    workers = workers or min(2, os.cpu_count() or 1)
-    results = []
-    if workers > 1 and len(jobs) >= 16:
-        import multiprocessing as mp
+    results: list = [None] * len(jobs)
+    count = 0
 
-        # spawn, not fork: forking a process that has TensorFlow threads can deadlock
-        with mp.get_context("spawn").Pool(workers) as pool:
-            for i, res in enumerate(pool.imap(_load_one, jobs, chunksize=4)):
-                results.append(res)
-                if progress:
-                    progress(i + 1, len(jobs), res[0])
+    def done(i: int, result: tuple) -> None:
+        nonlocal count
+        results[i] = result
+        count += 1
+        if progress:
+            progress(count, len(jobs), result[0])
+
+    misses = []
+    for i, job in enumerate(jobs):  # cached pieces are read here: no worker to start
+        hit = _cached(job)
+        if hit is None:
+            misses.append(i)
+        else:
+            done(i, hit)
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(misses) >= MIN_PARALLEL:
+        run_pool(_load_one, [jobs[i] for i in misses], workers, _died,
+                 lambda k, result: done(misses[k], result))
     else:
-        for i, job in enumerate(jobs):
-            results.append(_load_one(job))
-            if progress:
-                progress(i + 1, len(jobs), job[0])
+        for i in misses:
+            done(i, _load_one(jobs[i]))
     pieces = tuple((p, s) for p, s, _, _ in results if s is not None)
     skipped = tuple(Skipped(p, r, d) for p, s, r, d in results if s is None)
     if not pieces:
