@@ -42,12 +42,16 @@ lint: install
 corpus: install
 	$(BIN)/python -m midi_corpus.build
 
-# Quick benchmarks, no ../shared needed (70-80 s on 2 busy cores). Each prints a ratio to a
-# baseline measured in the same run: the NumPy sampler against Keras predict(), and the
-# shipped model's (and models/default's, after `make demo`) harmony against an untrained one.
+# Quick benchmarks, no ../shared needed (about 3 minutes on 2 cores). Each prints a ratio to
+# a baseline measured in the same run: generate against `import tensorflow`, the sampler
+# against Keras predict() and the previous float64 sampler, training against the same network
+# in PyTorch (when torch is installed: pip install torch==2.13.0), and the shipped model's
+# (and models/default's, after `make demo`) harmony against an untrained one.
 BENCH_EVENTS ?= 200
 bench: install
+	$(BIN)/python -m bench.generate_startup --runs 3
 	$(BIN)/python -m bench.sampling_speed --events $(BENCH_EVENTS)
+	$(BIN)/python -m bench.train_speed --steps 40
 	$(BIN)/python -m bench.harmony_blues
 
 # The long WJazzD benchmarks: they need the Weimar Jazz Database at ../shared/corpora/wjazzd
