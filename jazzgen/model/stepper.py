@@ -88,11 +88,14 @@ class StepNet:
         return self._dense[key]
 
     def _cell(self, z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(h, c) from pre-activations in (i, f, o, g) order with halved sigmoid columns."""
+        """(h, c) from pre-activations in (i, f, o, g) order with halved sigmoid columns:
+        one tanh over all four gates, in place (each NumPy call costs about a microsecond
+        whatever its size here, so fewer calls is what makes a step fast)."""
         n = self.hidden
-        s = np.tanh(z[:, :3 * n])
+        t = np.tanh(z, out=z)
+        s = t[:, :3 * n]
         s *= 0.5
         s += 0.5
         c = s[:, n:2 * n] * c
-        c += s[:, :n] * np.tanh(z[:, 3 * n:])
+        c += s[:, :n] * t[:, 3 * n:]
         return s[:, 2 * n:] * np.tanh(c), c
