@@ -20,7 +20,7 @@ import mido
 
 from jazzgen.errors import ChordSymbolError, InvalidValueError, ReadError
 from jazzgen.io import atomic
-from jazzgen.music.chords import ChordChange, parse_chord_or_none
+from jazzgen.music.chords import ChordChange, changes_from_marks, parse_chord_or_none
 from jazzgen.music.gm import DRUM_CHANNEL, SOLO_PROGRAM
 from jazzgen.music.inference import infer_changes
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, Score, TimeSignature, monophonic
@@ -233,12 +233,7 @@ def _changes_from_text(texts: list[tuple[int, str]], end: int) -> tuple[ChordCha
     # most of them read as chord symbols.
     if not parsed or bad > len(parsed):
         return ()
-    changes: list[ChordChange] = []
-    for i, (tick, chord) in enumerate(parsed):
-        stop = parsed[i + 1][0] if i + 1 < len(parsed) else max(end, tick + 1)
-        if chord is not None and stop > tick:
-            changes.append(ChordChange(tick, stop - tick, chord))
-    return tuple(changes)
+    return changes_from_marks(parsed, end)
 
 
 def score_to_bytes(

@@ -1,5 +1,10 @@
 """Read MusicXML into a Score; the only module that reads scores through music21.
 
+``read_musicxml`` first tries ``jazzgen.io.xml_direct``, a standard-library reader that gives
+exactly the Score music21 would, in a fraction of the time; a file it does not fully mirror
+is read through music21 instead. ``JAZZGEN_XML_READER=music21`` skips the direct reader (to
+compare the two or debug one).
+
 music21 is imported lazily (0.3 s) and always parses with ``forceSource=True`` and
 ``storePickle=False``: its default is to load (and write) a pickle cache in the shared temp
 directory, which is a code-execution risk. jazzgen caches parsed scores as JSON instead
@@ -12,25 +17,21 @@ import os
 from pathlib import Path
 
 from jazzgen.errors import ChordSymbolError, InvalidValueError, ReadError
-from jazzgen.music.chords import Chord, ChordChange, parse_chord
+from jazzgen.io.chord_kinds import KIND_SUFFIX
+from jazzgen.music.chords import Chord, changes_from_marks, parse_chord
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature, monophonic
-
-# MusicXML <kind> values to the suffix a jazz musician writes.
-KIND_SUFFIX = {
-    "major": "", "minor": "m", "augmented": "aug", "diminished": "dim",
-    "dominant": "7", "dominant-seventh": "7", "major-seventh": "maj7", "minor-seventh": "m7",
-    "diminished-seventh": "dim7", "augmented-seventh": "7#5", "half-diminished": "m7b5",
-    "half-diminished-seventh": "m7b5", "major-minor": "mMaj7", "minor-major-seventh": "mMaj7",
-    "major-sixth": "6", "minor-sixth": "m6", "dominant-ninth": "9", "major-ninth": "maj9",
-    "minor-ninth": "m9", "dominant-11th": "11", "minor-11th": "m11", "dominant-13th": "13",
-    "major-13th": "maj13", "minor-13th": "m13", "suspended-fourth": "sus4",
-    "suspended-second": "sus2", "seventh-flat-five": "7b5",
-}
 
 
 def read_musicxml(path: str | os.PathLike, track: str | int | None = None) -> Score:
     """Read a MusicXML lead sheet or solo: melody, chord symbols, meter, first tempo."""
     path = Path(path)
+    if os.environ.get("JAZZGEN_XML_READER", "").strip().lower() != "music21":
+        from jazzgen.io import xml_direct
+
+        try:
+            return xml_direct.read_direct(path, track)
+        except xml_direct.Unsupported:
+            pass  # something the direct reader does not mirror: music21 decides
     try:
         from music21 import converter
 
@@ -90,7 +91,7 @@ def _part_to_score(part, parsed, path: Path) -> Score:
     if marks and marks[0].number:
         bpm = float(marks[0].getQuarterBPM() or marks[0].number)
     end = max(n.end for n in line)
-    changes = _spans(symbols, end)
+    changes = changes_from_marks(symbols, end)
     title = ""
     if parsed.metadata is not None:
         title = parsed.metadata.title or ""
@@ -136,17 +137,6 @@ def _measure_signatures(part, flat) -> tuple[TimeSignature, ...]:
     if not out or out[0].start != 0:
         first = out[0] if out else TimeSignature(0)
         out.insert(0, TimeSignature(0, first.numerator, first.denominator))
-    return tuple(out)
-
-
-def _spans(symbols: list[tuple[int, Chord | None]], end: int) -> tuple[ChordChange, ...]:
-    """Each chord symbol lasts until the next one (or the end of the music)."""
-    symbols = sorted(symbols, key=lambda s: s[0])
-    out = []
-    for i, (tick, chord) in enumerate(symbols):
-        stop = symbols[i + 1][0] if i + 1 < len(symbols) else max(end, tick + 1)
-        if chord is not None and stop > tick:
-            out.append(ChordChange(tick, stop - tick, chord))
     return tuple(out)
 
 

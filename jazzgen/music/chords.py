@@ -27,6 +27,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -350,3 +351,16 @@ def transpose_symbol(symbol: str, semitones: int) -> str:
     a slash bass spelt at the same interval above the root. A move by octaves changes nothing.
     """
     return transpose_spelt(symbol, semitones, None)
+
+
+def changes_from_marks(marks: Iterable[tuple[int, Chord | None]], end: int
+                       ) -> tuple[ChordChange, ...]:
+    """Changes from chord marks at ticks (None: no chord): each lasts until the next mark,
+    the last one until ``end`` (at least one tick); marks are taken in tick order."""
+    marks = sorted(marks, key=lambda m: m[0])
+    out = []
+    for i, (tick, chord) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else max(end, tick + 1)
+        if chord is not None and stop > tick:
+            out.append(ChordChange(tick, stop - tick, chord))
+    return tuple(out)
