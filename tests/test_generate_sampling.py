@@ -88,3 +88,13 @@ def test_a_primer_is_kept_at_the_start():
 def test_sample_needs_a_length():
     with pytest.raises(GenerateError, match="number of notes or an end tick"):
         sample(seeded_net(), V, CHANGES, SIGS, seeds(0), SampleConfig())
+
+
+def test_non_finite_temperatures_are_refused():
+    # NaN probabilities once made the sampler loop for ever
+    from jazzgen.errors import ConfigError
+    from jazzgen.generate.sampling import SampleConfig
+
+    for bad in (float("nan"), float("inf"), 0.0, -1.0):
+        with pytest.raises(ConfigError, match="finite number > 0"):
+            SampleConfig(temperature=bad)
