@@ -62,14 +62,13 @@ def find_files(root: str | os.PathLike) -> list[Path]:
     )
 
 
-def _load_one(args: tuple[str, str | int | None]) -> tuple[str, Score | None, str, str]:
-    """Read one file; returns (path, score or None, reason, detail). Never raises."""
+def _read_one(args: tuple[str, str | int | None]) -> tuple[str, Score | None, str, str]:
+    """Parse one file not in the cache and cache it; returns (path, score or None, reason,
+    detail). Never raises."""
     path, track = args
     try:
-        score = cache.load(Path(path), track)
-        if score is None:
-            score = read_score(path, track=track)
-            cache.store(Path(path), track, score)
+        score = read_score(path, track=track)
+        cache.store(Path(path), track, score)
     except ReadError as exc:
         return path, None, exc.reason, str(exc)
     except Exception as exc:  # a library bug on a strange file must not stop the corpus
@@ -146,11 +145,11 @@ def load_files(
             done(i, hit)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(misses) >= MIN_PARALLEL:
-        run_pool(_load_one, [jobs[i] for i in misses], workers, _died,
+        run_pool(_read_one, [jobs[i] for i in misses], workers, _died,
                  lambda k, result: done(misses[k], result))
     else:
         for i in misses:
-            done(i, _load_one(jobs[i]))
+            done(i, _read_one(jobs[i]))
     pieces = tuple((p, s) for p, s, _, _ in results if s is not None)
     skipped = tuple(Skipped(p, r, d) for p, s, r, d in results if s is None)
     if not pieces:
