@@ -7,7 +7,16 @@ from click.testing import CliRunner
 
 from jazzgen.cli import main
 from jazzgen.errors import GenerateError
-from jazzgen.generate.form import DEFAULT_CHANGES, Form, form_changes, repeat_form
+from jazzgen.generate.form import (
+    DEFAULT_CHANGES,
+    MAX_BAR_BEATS,
+    MAX_BARS,
+    MAX_NOTES,
+    Form,
+    form_changes,
+    repeat_form,
+    solo_bars,
+)
 from jazzgen.io.midi import read_midi
 from jazzgen.music.chords import ChordChange, parse_chord
 from jazzgen.music.notes import TimeSignature
@@ -108,3 +117,54 @@ def test_repeat_form_fills_the_bars_from_the_offset_and_cuts_the_last_chord():
         (480, 48, "Dm7"), (528, 48, "G7")]
     held = (ChordChange(0, 192, parse_chord("Cmaj7")),)
     assert [(c.start, c.duration) for c in repeat_form(held, 2, 96, 3)] == [(0, 192), (192, 96)]
+
+
+@pytest.mark.parametrize("kw,message", [
+    ({"length": MAX_NOTES + 1}, f"at most {MAX_NOTES} notes"),
+    ({"length": 100_000_000}, f"at most {MAX_NOTES} notes"),
+    ({"bars": MAX_BARS + 1}, f"at most {MAX_BARS} bars"),
+    ({"bars": 10_000_000}, f"at most {MAX_BARS} bars"),
+    ({"chords": ""}, "changes are empty"),
+    ({"chords": "  |  | "}, "changes are empty"),
+])
+def test_lengths_have_stated_limits_and_empty_chords_are_refused(kw, message):
+    with pytest.raises(GenerateError, match=message):
+        Form(**kw)
+    assert Form(length=MAX_NOTES).length == MAX_NOTES  # the limit itself is allowed
+    assert Form(bars=MAX_BARS).bars == MAX_BARS
+
+
+def test_choruses_and_written_changes_are_held_to_the_bar_limit():
+    assert solo_bars(Form(choruses=MAX_BARS // 12), 12) == MAX_BARS // 12 * 12
+    assert solo_bars(Form(length=64), 12) is None
+    with pytest.raises(GenerateError, match=f"100000 choruses of 12 bars.*at most {MAX_BARS}"):
+        solo_bars(Form(choruses=100_000), 12)
+    with pytest.raises(GenerateError, match=f"last {MAX_BARS + 1} bars; the limit is"):
+        form_changes(Form(chords="C7 |" * (MAX_BARS + 1)), 96)
+
+
+@pytest.mark.parametrize("meter", [(99, 4), (9, 4), (17, 8), (3, 1)])
+def test_bars_longer_than_the_positions_the_model_embeds_are_refused(meter):
+    with pytest.raises(GenerateError, match=f"limit of {MAX_BAR_BEATS} quarter notes"):
+        Form(meter=meter).time_signature()
+
+
+@pytest.mark.parametrize("meter", [(8, 4), (16, 8), (7, 4), (5, 8), (2, 1)])
+def test_bars_up_to_the_limit_are_kept(meter):
+    assert Form(meter=meter).time_signature().bar_ticks <= MAX_BAR_BEATS * 24
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--bars", "10000000"], "at most 2000 bars"),
+    (["--length", "100000000"], "at most 5000 notes"),
+    (["--choruses", "100000"], "at most 2000"),
+    (["--meter", "99/4"], "limit of 8 quarter notes"),
+    (["--chords", ""], "changes are empty"),
+])
+def test_the_cli_states_each_limit_in_one_line_before_any_work(tmp_path, args, message):
+    # the limits are checked before the model is opened: a missing model never gets asked
+    r = CliRunner().invoke(main, ["generate", "--model", str(tmp_path / "none"), *args,
+                                  "-o", str(tmp_path / "x.mid")])
+    assert r.exit_code == 1, r.output
+    assert message in r.output and len(r.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x.mid").exists()

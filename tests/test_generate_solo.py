@@ -6,9 +6,12 @@ from pathlib import Path
 import mido
 import pytest
 from builders import gen, make_score
+from click.testing import CliRunner
 
+from jazzgen.cli import main
 from jazzgen.errors import BundleError, GenerateError
 from jazzgen.generate import solo
+from jazzgen.generate.form import MAX_PRIMER_BARS, MAX_PRIMER_NOTES
 from jazzgen.generate.solo import DEFAULT_MODEL, Request, describe, resolve_model
 from jazzgen.io.midi import read_midi, write_midi
 
@@ -123,3 +126,18 @@ def test_the_model_is_the_one_named_else_models_default_else_the_shipped_one(tmp
 def test_describe_gives_notes_bars_and_seconds():
     score = make_score([(60, 0, 24), (62, 96, 24), (64, 176, 24)], tempo=120.0)
     assert describe(score) == "3 notes, 3 bars, 4.2 s at 120 BPM"  # 200 ticks = 8.33 beats
+
+
+@pytest.mark.parametrize("notes,message", [
+    ([(60 + k % 12, 96 * k, 48) for k in range(MAX_PRIMER_BARS + 1)],
+     f"lasts {MAX_PRIMER_BARS + 1} bars; the limit is {MAX_PRIMER_BARS}"),
+    ([(60 + k % 12, 12 * k, 12) for k in range(MAX_PRIMER_NOTES + 1)],
+     f"has {MAX_PRIMER_NOTES + 1} notes; the limit is {MAX_PRIMER_NOTES}"),
+])
+def test_a_primer_beyond_the_limits_is_refused_before_the_model_is_opened(tmp_path, notes,
+                                                                          message):
+    primer = write_midi(make_score(notes), tmp_path / "long.mid")
+    r = CliRunner().invoke(main, ["generate", "--model", str(tmp_path / "none"), "--primer",
+                                  str(primer), "-o", str(tmp_path / "x.mid")])
+    assert r.exit_code == 1 and message in r.output, r.output
+    assert "long.mid" in r.output and not (tmp_path / "x.mid").exists()

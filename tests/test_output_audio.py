@@ -37,6 +37,15 @@ def _dbfs(x: np.ndarray) -> float:
     return float(20 * np.log10(np.sqrt(np.mean(x**2)) + 1e-12))
 
 
+SF2_HEAD = b"RIFF\x04\x00\x00\x00sfbk"
+
+
+def _one_note_midi(path: Path) -> Path:
+    from jazzgen.io.midi import write_midi
+
+    return write_midi(Score(notes=(Note(69, 0, 24, 100),), tempo=120.0), path)
+
+
 # ---------------------------------------------------------------- tools and error messages
 
 
@@ -66,11 +75,72 @@ def test_missing_soundfont_names_the_ways_out(monkeypatch, tmp_path):
 
 def test_soundfont_env_var_wins(monkeypatch, tmp_path):
     sf = tmp_path / "my.sf2"
-    sf.write_bytes(b"RIFF")
+    sf.write_bytes(SF2_HEAD)
     monkeypatch.setenv(audio.SOUNDFONT_ENV, str(sf))
     assert find_soundfont() == sf
     monkeypatch.setattr(audio.shutil, "which", lambda name: "/usr/bin/" + name)
     assert audio.check_synth() == sf
+
+
+@pytest.mark.parametrize("content", [b"", b"RIFF", np.random.default_rng(0).bytes(4096),
+                                     b"RIFF\x04\x00\x00\x00WAVEfmt "])
+def test_a_file_that_is_not_a_soundfont_is_refused_by_name(monkeypatch, tmp_path, content):
+    monkeypatch.setattr(audio.shutil, "which", lambda name: "/usr/bin/" + name)
+    sf = tmp_path / "corrupt.sf2"
+    sf.write_bytes(content)
+    with pytest.raises(RenderError, match="corrupt.sf2 is not a SoundFont 2 file"):
+        audio.check_synth(sf)
+    monkeypatch.setenv(audio.SOUNDFONT_ENV, str(sf))
+    with pytest.raises(RenderError, match="not a SoundFont 2 file"):
+        audio.check_synth()
+
+
+def _fake_fluidsynth(monkeypatch, stderr: str, sample: float):
+    """fluidsynth replaced by a stub that writes one second of ``sample`` and ``stderr``."""
+    monkeypatch.setattr(audio.shutil, "which", lambda name: "/usr/bin/" + name)
+
+    def run(cmd, **_kw):
+        raw = Path(cmd[cmd.index("-F") + 1])
+        np.full((audio.SAMPLE_RATE, 2), sample, "<f4").tofile(raw)
+        return audio.subprocess.CompletedProcess(cmd, 0, "", stderr)
+
+    monkeypatch.setattr(audio.subprocess, "run", run)
+
+
+def test_a_soundfont_fluidsynth_fails_to_load_is_an_error_not_a_fallback(monkeypatch,
+                                                                         tmp_path):
+    # FluidSynth exits 0 and renders with its default soundfont when the one given fails
+    sf = tmp_path / "broken.sf2"
+    sf.write_bytes(SF2_HEAD)
+    _fake_fluidsynth(monkeypatch, 'fluidsynth: error: Failed to load SoundFont "broken.sf2"\n',
+                     0.1)
+    midi = _one_note_midi(tmp_path / "a.mid")
+    with pytest.raises(RenderError, match="could not load soundfont .*broken.sf2"):
+        audio.render_wav(midi, tmp_path / "a.wav", soundfont=sf)
+    assert not (tmp_path / "a.wav").exists()
+
+
+def test_silent_audio_from_a_midi_with_notes_is_an_error(monkeypatch, tmp_path):
+    sf = tmp_path / "quiet.sf2"
+    sf.write_bytes(SF2_HEAD)
+    _fake_fluidsynth(monkeypatch, "", 0.0)
+    midi = _one_note_midi(tmp_path / "a.mid")
+    with pytest.raises(RenderError, match="a.mid with quiet.sf2 is silent"):
+        audio.render_wav(midi, tmp_path / "a.wav", soundfont=sf)
+    assert not (tmp_path / "a.wav").exists()
+    _fake_fluidsynth(monkeypatch, "", 0.1)  # the same path with sound writes the WAV
+    assert audio.render_wav(midi, tmp_path / "a.wav", soundfont=sf).is_file()
+
+
+@needs_synth
+def test_a_truncated_real_soundfont_is_refused(tmp_path):
+    sf = tmp_path / "trunc.sf2"
+    with open(find_soundfont(), "rb") as fh:
+        sf.write_bytes(fh.read(1 << 20))
+    midi = _one_note_midi(tmp_path / "a.mid")
+    with pytest.raises(RenderError, match="trunc.sf2"):
+        audio.render_wav(midi, tmp_path / "a.wav", soundfont=sf)
+    assert not (tmp_path / "a.wav").exists()
 
 
 # ---------------------------------------------------------------- audio

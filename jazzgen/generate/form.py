@@ -7,14 +7,23 @@ from dataclasses import dataclass
 
 from jazzgen.errors import ChangesError, GenerateError, InvalidValueError
 from jazzgen.music.chords import ChordChange
-from jazzgen.music.notes import TimeSignature
+from jazzgen.music.notes import TICKS_PER_BEAT, TimeSignature
 from jazzgen.music.progressions import parse_changes, progression_changes
 
 DEFAULT_CHANGES = "blues"
 """The built-in progression played when no changes are given."""
 DEFAULT_NOTES = 64
 """Sounding notes of a solo whose length is not given."""
+MAX_NOTES = 5000
+"""Most sounding notes one solo may ask for (about 20 minutes of eighth notes at 120 BPM)."""
 MAX_BARS = 2000
+"""Most bars one solo may last (its primer's bars not counted)."""
+MAX_BAR_BEATS = 8
+"""Longest bar, in quarter notes (8/4, 16/8): the network embeds bar positions up to here."""
+MAX_PRIMER_NOTES = 2000
+"""Most notes and rests a primer may feed the network."""
+MAX_PRIMER_BARS = 256
+"""Longest primer, in bars from its start to its last note's end."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,14 @@ class Form:
             raise GenerateError("give only one of a length in notes, bars or choruses")
         if any(x <= 0 for x in given):
             raise GenerateError(f"length, bars and choruses must be positive, got {given[0]}")
+        if self.length is not None and self.length > MAX_NOTES:
+            raise GenerateError(f"a solo may have at most {MAX_NOTES} notes, "
+                                f"{self.length} were asked for")
+        if self.bars is not None and self.bars > MAX_BARS:
+            raise GenerateError(f"a solo may last at most {MAX_BARS} bars, "
+                                f"{self.bars} were asked for")
+        if self.chords is not None and not self.chords.strip(" \t\r\n|"):
+            raise GenerateError("the written changes are empty (no chord symbols given)")
         if self.chords and self.changes_name:
             raise GenerateError("give either written chords or a built-in progression, "
                                 "not both")
@@ -47,9 +64,13 @@ class Form:
     def time_signature(self) -> TimeSignature:
         """The meter as a time signature at tick 0."""
         try:
-            return TimeSignature(0, *self.meter)
+            sig = TimeSignature(0, *self.meter)
         except InvalidValueError as exc:
             raise GenerateError(str(exc)) from None
+        if sig.bar_ticks > MAX_BAR_BEATS * TICKS_PER_BEAT:
+            raise GenerateError(f"a bar of {sig.numerator}/{sig.denominator} is longer than "
+                                f"the limit of {MAX_BAR_BEATS} quarter notes (8/4)")
+        return sig
 
 
 def form_changes(form: Form, bar_ticks: int) -> tuple[tuple[ChordChange, ...], int, str]:
@@ -70,7 +91,19 @@ def form_changes(form: Form, bar_ticks: int) -> tuple[tuple[ChordChange, ...], i
     if not changes:
         raise GenerateError("the changes hold no chords")
     bars = math.ceil(max(c.end for c in changes) / bar_ticks)
+    if bars > MAX_BARS:
+        raise GenerateError(f"the changes last {bars} bars; the limit is {MAX_BARS}")
     return changes, bars, label
+
+
+def solo_bars(form: Form, form_bars: int) -> int | None:
+    """The solo's length in bars when the form gives one (bars or choruses), within
+    :data:`MAX_BARS`; None when it is given in notes."""
+    bars = form.bars or (form.choruses or 0) * form_bars or None
+    if bars is not None and bars > MAX_BARS:
+        raise GenerateError(f"{form.choruses} choruses of {form_bars} bars make {bars} bars; "
+                            f"a solo may last at most {MAX_BARS}")
+    return bars
 
 
 def repeat_form(form: tuple[ChordChange, ...], form_bars: int, bar_ticks: int, bars: int,

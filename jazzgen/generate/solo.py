@@ -13,7 +13,16 @@ import numpy as np
 from jazzgen.errors import BundleError, GenerateError, ReadError
 from jazzgen.generate.band import make_band
 from jazzgen.generate.band_config import BandConfig
-from jazzgen.generate.form import DEFAULT_NOTES, MAX_BARS, Form, form_changes, repeat_form
+from jazzgen.generate.form import (
+    DEFAULT_NOTES,
+    MAX_BARS,
+    MAX_PRIMER_BARS,
+    MAX_PRIMER_NOTES,
+    Form,
+    form_changes,
+    repeat_form,
+    solo_bars,
+)
 from jazzgen.generate.sampling import SampleConfig, sample
 from jazzgen.io.midi import write_midi
 from jazzgen.io.read import read_score
@@ -106,7 +115,7 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     primer, primer_bars = None, 0
     if request.primer:
         primer, primer_bars = _load_primer(request.primer, request.track, bar)
-    bars = request.form.bars or (request.form.choruses or 0) * form_bars or None
+    bars = solo_bars(request.form, form_bars)
     notes = None if bars else request.form.length or DEFAULT_NOTES
     cover = bars if bars is not None else min(MAX_BARS, notes + form_bars)
     end = (primer_bars + bars) * bar if bars else None
@@ -115,6 +124,9 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
         changes = tuple(c for c in primer.changes if c.start < primer_bars * bar) + changes
     path = resolve_model(model)
     bundle = load_bundle(path)
+    if bar > bundle.vocab.cfg.positions:
+        raise GenerateError(f"a bar of {sig.numerator}/{sig.denominator} is longer than the "
+                            f"{bundle.vocab.cfg.positions} bar positions this model knows")
     seeds = np.random.SeedSequence(request.seed).spawn(2 * request.num_outputs)
     lines = sample(bundle.net, bundle.vocab, changes, (sig,), seeds[::2], request.sample,
                    notes=notes, end=end if end is not None else (cover + primer_bars) * bar,
@@ -166,6 +178,12 @@ def _load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[
     except OSError as exc:
         raise GenerateError(f"primer {path}: {exc.strerror or exc}") from None
     bars = max(1, math.ceil(max(n.end for n in primer.notes) / bar))
+    if bars > MAX_PRIMER_BARS:
+        raise GenerateError(f"primer {Path(path).name} lasts {bars} bars; the limit is "
+                            f"{MAX_PRIMER_BARS}")
+    if len(primer.notes) > MAX_PRIMER_NOTES:
+        raise GenerateError(f"primer {Path(path).name} has {len(primer.notes)} notes; the "
+                            f"limit is {MAX_PRIMER_NOTES}")
     return primer, bars
 
 

@@ -55,14 +55,27 @@ def _soundfont(soundfont: str | os.PathLike | None) -> Path:
     if soundfont is not None:
         if not Path(soundfont).is_file():
             raise RenderError(f"soundfont not found: {soundfont}")
-        return Path(soundfont)
+        return _sf2_checked(Path(soundfont))
     env = os.environ.get(SOUNDFONT_ENV)
     if env and not Path(env).is_file():
         raise RenderError(f"{SOUNDFONT_ENV}={env} is not a file")
     found = find_soundfont()
     if found is None:
         raise MissingProgramError("no General MIDI soundfont found", "soundfont", SOUNDFONT_HINT)
-    return found
+    return _sf2_checked(found)
+
+
+def _sf2_checked(path: Path) -> Path:
+    """``path`` if it starts as a SoundFont 2 file does (a RIFF chunk of form 'sfbk');
+    FluidSynth would otherwise fall back to another soundfont without failing."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise RenderError(f"cannot read soundfont {path}: {exc.strerror or exc}") from None
+    if head[:4] != b"RIFF" or head[8:12] != b"sfbk":
+        raise RenderError(f"soundfont {path} is not a SoundFont 2 file (no RIFF 'sfbk' header)")
+    return path
 
 
 def _fluidsynth() -> str:
@@ -111,23 +124,45 @@ def render_wav(midi_path: str | os.PathLike, wav_path: str | os.PathLike,
             why = (proc.stderr or proc.stdout).strip().splitlines()
             raise RenderError(f"fluidsynth failed on {midi_path.name}: "
                               f"{why[-1] if why else f'exit code {proc.returncode}'}")
+        _check_loaded(proc.stdout + proc.stderr, sf)
         size = raw.stat().st_size // 8
         frames = (np.memmap(raw, dtype="<f4", mode="r", shape=(size, 2)) if size
                   else np.zeros((0, 2), np.float32))
         frames = frames[: keep_from + round(tail * SAMPLE_RATE)]
+        if keep_from and _peak(frames) == 0.0:
+            raise RenderError(f"the audio rendered from {midi_path.name} with {sf.name} is "
+                              f"silent: the soundfont has no sound for its instruments")
         scale = 1.0 if gain is not None else _level(frames)
         _write_wav(frames, scale, keep_from, wav_path)
         del frames  # release the memmap before the directory goes
     return wav_path
 
 
+def _check_loaded(output: str, sf: Path) -> None:
+    """RenderError when FluidSynth says it could not load the soundfont (it then renders
+    with whatever default soundfont it finds, and exits 0)."""
+    for line in output.splitlines():
+        low = line.lower()
+        if "failed to load" in low or "not a soundfont" in low:
+            raise RenderError(f"FluidSynth could not load soundfont {sf}: {line.strip()}")
+
+
+def _peak(frames: np.ndarray) -> float:
+    """The largest absolute sample, read block by block."""
+    peak = 0.0
+    for i in range(0, len(frames), _CHUNK):
+        block = frames[i : i + _CHUNK]
+        if len(block):
+            peak = max(peak, float(np.max(np.abs(block))))
+    return peak
+
+
 def _level(frames: np.ndarray) -> float:
     """The factor that brings RMS to TARGET_RMS_DBFS without peaks above PEAK_CEILING_DBFS."""
-    power, peak = 0.0, 0.0
+    power, peak = 0.0, _peak(frames)
     for i in range(0, len(frames), _CHUNK):
         block = np.asarray(frames[i : i + _CHUNK], dtype=np.float64)
         power += float(np.sum(block**2))
-        peak = max(peak, float(np.max(np.abs(block))))
     if peak == 0.0:
         return 1.0  # silence stays silence
     rms = np.sqrt(power / frames.size)
