@@ -145,6 +145,44 @@ def test_every_exception_class_is_under_jazzgen_error():
     assert len(JazzgenError.__subclasses__()) >= 5
 
 
+UNSAFE_CALLS = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "joblib"}
+"""Modules that run code from data: none may be imported by jazzgen."""
+
+
+def _unsafe_uses(path: Path) -> list[str]:
+    """Imports of code-from-data modules, ``allow_pickle=True``, ``safe_mode=False``,
+    ``eval``/``exec`` calls, and music21 parse calls that may use its pickle cache."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                else [node.module or ""]
+            found += [f"{path.name}:{node.lineno} imports {n}" for n in names
+                      if n.split(".")[0] in UNSAFE_CALLS]
+        elif isinstance(node, ast.keyword) and node.arg in ("allow_pickle", "safe_mode") \
+                and not (isinstance(node.value, ast.Constant) and node.value.value is
+                         (node.arg == "safe_mode")):
+            found.append(f"{path.name}:{node.value.lineno} {node.arg}={ast.unparse(node.value)}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("eval", "exec"):
+            found.append(f"{path.name}:{node.lineno} calls {node.func.id}")
+    return found
+
+
+def test_nothing_runs_code_from_data():
+    """No pickle (NumPy loads say allow_pickle=False), Keras loads in safe mode, no eval."""
+    bad = [u for path in MODULES.values() for u in _unsafe_uses(path)]
+    assert not bad, bad
+
+
+def test_the_code_from_data_rule_catches_each_case(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text("import pickle\nfrom joblib import load\nimport numpy as np\n"
+                   "np.load('x', allow_pickle=True)\nm.load_model('x', safe_mode=False)\n"
+                   "eval('1')\nnp.load('y', allow_pickle=False)\n")
+    assert len(_unsafe_uses(src)) == 5
+
+
 def test_no_module_is_over_the_size_limit():
     big = {str(p.relative_to(ROOT)): n for p in MODULES.values()
            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
