@@ -21,7 +21,7 @@ from jazzgen.cli.options import (
 from jazzgen.corpus.loader import Corpus, Skipped
 from jazzgen.generate.band_config import BandConfig
 from jazzgen.generate.form import Form
-from jazzgen.generate.sampling import SampleConfig
+from jazzgen.generate.sampling import SampleConfig, SampleOverrides
 from jazzgen.model.config import ModelConfig, TrainConfig
 from jazzgen.output.render import Outputs
 
@@ -65,9 +65,15 @@ def test_a_bad_form_is_a_usage_error_or_one_error_line():
 
 
 def test_sample_options():
-    assert built(sample_options) == {"sampling": SampleConfig()}
-    assert built(sample_options, "--temperature", 0.5, "--top-p", 0.8) == {
-        "sampling": SampleConfig(temperature=0.5, top_p=0.8)}
+    # nothing given: the bundle's calibrated settings (else the built-in ones) stand
+    assert built(sample_options) == {"sampling": SampleOverrides()}
+    assert built(sample_options)["sampling"].over(SampleConfig()) == SampleConfig()
+    given = built(sample_options, "--temperature", 0.5, "--top-p", 0.8)["sampling"]
+    assert given == SampleOverrides(temperature=0.5, top_p=0.8)
+    calibrated = SampleConfig(temperature=0.9, top_p=0.9, duration_temperature=0.7)
+    assert given.over(calibrated) == SampleConfig(temperature=0.5, top_p=0.8)
+    rhythm = built(sample_options, "--duration-temperature", 0.6)["sampling"]
+    assert rhythm.over(calibrated) == SampleConfig(0.9, 0.9, duration_temperature=0.6)
     cmd, _ = _command(sample_options)
     assert CliRunner().invoke(cmd, ["--top-p", "1.5"]).exit_code == 2
 

@@ -141,3 +141,45 @@ def test_a_primer_beyond_the_limits_is_refused_before_the_model_is_opened(tmp_pa
                                   str(primer), "-o", str(tmp_path / "x.mid")])
     assert r.exit_code == 1 and message in r.output, r.output
     assert "long.mid" in r.output and not (tmp_path / "x.mid").exists()
+
+
+def _with_sampling(tiny_model, folder: Path, sampling) -> Path:
+    """A copy of the tiny bundle whose config.json stores ``sampling`` as its calibration."""
+    import json
+    import shutil
+
+    shutil.copytree(tiny_model, folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["meta"]["sampling"] = sampling
+    (folder / "config.json").write_text(json.dumps(cfg))
+    return folder
+
+
+@pytest.mark.slow
+def test_the_bundles_calibrated_sampling_is_the_default_and_flags_override_it(tmp_path,
+                                                                              tiny_model):
+    cal = _with_sampling(tiny_model, tmp_path / "cal", {"temperature": 0.6, "top_p": 0.8,
+                                                        "duration_temperature": 0.4})
+    args = ["--chords", "Dm7 G7 | Cmaj7 |", "--bars", 4, "--seed", 3, "--no-band"]
+    r = gen("--model", cal, *args, "-o", tmp_path / "a.mid")
+    assert "temperature 0.6 (durations 0.4), top-p 0.8" in r.output
+    gen("--model", tiny_model, *args, "--temperature", 0.6, "--duration-temperature", 0.4,
+        "--top-p", 0.8, "-o", tmp_path / "b.mid")
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+    r = gen("--model", cal, *args, "--temperature", 1.0, "-o", tmp_path / "c.mid")
+    assert "temperature 1, top-p 0.8" in r.output  # a flag wins; it sets durations too
+    r = gen("--model", tiny_model, *args, "-o", tmp_path / "d.mid")
+    assert "temperature 1, top-p 0.95" in r.output  # no calibration: the built-in defaults
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stored,message", [
+    ({"temperature": "hot"}, "meta.sampling"),
+    ({"temperature": -1}, "temperature must be a finite number"),
+    ({"warmth": 1}, "keys among"),
+    ([0.9], "must be an object"),
+])
+def test_a_bad_stored_calibration_names_the_file(tmp_path, tiny_model, stored, message):
+    bad = _with_sampling(tiny_model, tmp_path / "bad", stored)
+    r = CliRunner().invoke(main, ["generate", "--model", str(bad), "-o", str(tmp_path / "x.mid")])
+    assert r.exit_code == 1 and message in r.output and "config.json" in r.output, r.output

@@ -122,7 +122,8 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
         click.echo(f"Wrote {solo.midi} ({describe(solo.score)})")
         for path in solo.extras:
             click.echo(f"Wrote {path}")
-    err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}")
+    err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}; "
+        f"{result.sampling.describe()}")
 
 
 @main.command("render")

@@ -179,23 +179,30 @@ form_options = group(
 """What to play over and for how long: the command receives ``form``."""
 
 
-def _sampling(temperature, top_p) -> dict:
-    from jazzgen.generate.sampling import SampleConfig
+def _sampling(temperature, top_p, duration_temperature) -> dict:
+    from jazzgen.generate.sampling import SampleOverrides
 
-    return {"sampling": SampleConfig(temperature=temperature, top_p=top_p)}
+    return {"sampling": SampleOverrides(temperature=temperature, top_p=top_p,
+                                        duration_temperature=duration_temperature)}
 
 
 sample_options = group(
     _sampling,
-    click.option("--temperature", "temperature", default=1.0, show_default=True,
+    click.option("--temperature", "temperature", default=None,
                  type=click.FloatRange(0, min_open=True),
-                 help="Below 1: safer lines; above 1: wilder."),
-    click.option("--top-p", "top_p", default=0.95, show_default=True,
+                 help="Below 1: safer lines; above 1: wilder (pitches and durations; default: "
+                 "the model's calibrated setting, else 1.0)."),
+    click.option("--duration-temperature", "duration_temperature", default=None,
+                 type=click.FloatRange(0, min_open=True),
+                 help="Temperature of the rhythm (duration tokens) alone (default: the "
+                 "model's calibrated setting, else --temperature)."),
+    click.option("--top-p", "top_p", default=None,
                  type=click.FloatRange(0, 1, min_open=True),
                  help="Nucleus sampling: draw from the smallest set of tokens with this much "
-                 "probability."),
+                 "probability (default: the model's calibrated setting, else 0.95)."),
 )
-"""How tokens are drawn: the command receives ``sampling``."""
+"""How tokens are drawn: the command receives ``sampling``, the settings given, laid over
+the model's calibrated ones when generating."""
 
 
 def _band(no_band, no_comp, no_bass, no_drums, comp_instrument, swing, count_in) -> dict:

@@ -11,7 +11,7 @@ stream spawned from the seed, so solo *i* of a run is the same whatever the numb
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -24,18 +24,80 @@ from jazzgen.music.chords import ChordChange
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature
 
 
+def _check_temperature(name: str, value: float) -> None:
+    if not value > 0 or not np.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number > 0, got {value}")
+
+
+def _check_top_p(value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(f"top-p must be in (0, 1], got {value}")
+
+
 @dataclass(frozen=True)
 class SampleConfig:
-    """How tokens are drawn from the predicted distribution."""
+    """How tokens are drawn from the predicted distribution: ``temperature`` for the
+    pitch-or-rest tokens, ``duration_temperature`` for the duration tokens (None: the same
+    as ``temperature``), and one nucleus ``top_p`` for both."""
 
     temperature: float = 1.0
     top_p: float = 0.95
+    duration_temperature: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.temperature > 0 or not np.isfinite(self.temperature):
-            raise ConfigError(f"temperature must be a finite number > 0, got {self.temperature}")
-        if not 0.0 < self.top_p <= 1.0:
-            raise ConfigError(f"top-p must be in (0, 1], got {self.top_p}")
+        _check_temperature("temperature", self.temperature)
+        if self.duration_temperature is not None:
+            _check_temperature("duration temperature", self.duration_temperature)
+        _check_top_p(self.top_p)
+
+    def for_durations(self) -> SampleConfig:
+        """The config duration tokens are drawn with."""
+        return replace(self, temperature=self.duration_temperature or self.temperature,
+                       duration_temperature=None)
+
+    def over(self, _default: SampleConfig) -> SampleConfig:
+        """A full config stands as it is, whatever a bundle's defaults say."""
+        return self
+
+    def describe(self) -> str:
+        """The settings in a few words, for a person."""
+        dur = self.duration_temperature
+        temps = f"temperature {self.temperature:g}" + (
+            f" (durations {dur:g})" if dur is not None and dur != self.temperature else "")
+        return f"{temps}, top-p {self.top_p:g}"
+
+    def to_dict(self) -> dict:
+        """JSON-ready settings (as a bundle stores them)."""
+        return {"temperature": self.temperature, "top_p": self.top_p,
+                "duration_temperature": self.duration_temperature}
+
+
+@dataclass(frozen=True)
+class SampleOverrides:
+    """Settings a person gave (None: not given), laid over a bundle's calibrated defaults."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    duration_temperature: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("temperature", "duration_temperature"):
+            if getattr(self, name) is not None:
+                _check_temperature(name.replace("_", " "), getattr(self, name))
+        if self.top_p is not None:
+            _check_top_p(self.top_p)
+
+    def over(self, default: SampleConfig) -> SampleConfig:
+        """``default`` with every given setting in its place. A temperature given alone
+        applies to durations too, unless a duration temperature is given as well."""
+        cfg = default
+        if self.temperature is not None:
+            cfg = replace(cfg, temperature=self.temperature, duration_temperature=None)
+        if self.duration_temperature is not None:
+            cfg = replace(cfg, duration_temperature=self.duration_temperature)
+        if self.top_p is not None:
+            cfg = replace(cfg, top_p=self.top_p)
+        return cfg
 
 
 def choose_rows(logits: np.ndarray, cfg: SampleConfig, uniforms: np.ndarray) -> np.ndarray:
@@ -102,6 +164,7 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
     """The sampling loop of :func:`sample`."""
     stepper = StepNet(net)
     conditioner = Conditioner(changes, time_signatures, vocab.cfg.positions)
+    cfg_events, cfg_durations = cfg, cfg.for_durations()
     cache: dict[int, np.ndarray] = {}
 
     def cond(ticks) -> np.ndarray:
@@ -133,7 +196,8 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
         # A finished solo draws nothing more, so its stream (and its dynamics after) is the
         # same whatever the other solos do.
         uniforms = np.array([0.0 if d else r.random() for r, d in zip(rngs, done, strict=True)])
-        picked = choose_rows(logits, cfg, uniforms) + ids.start
+        picked = choose_rows(logits, cfg_events if expect_pitch else cfg_durations,
+                             uniforms) + ids.start
         picked[done] = vocab.pad_id  # finished solos idle (their tokens are dropped)
         steps.append(picked)
         if expect_pitch:

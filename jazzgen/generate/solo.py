@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.errors import BundleError, GenerateError, ReadError
+from jazzgen.errors import BundleError, ConfigError, GenerateError, ReadError
 from jazzgen.generate.band import make_band
 from jazzgen.generate.band_config import BandConfig
 from jazzgen.generate.form import (
@@ -23,7 +23,7 @@ from jazzgen.generate.form import (
     repeat_form,
     solo_bars,
 )
-from jazzgen.generate.sampling import SampleConfig, sample
+from jazzgen.generate.sampling import SampleConfig, SampleOverrides, sample
 from jazzgen.io.midi import write_midi
 from jazzgen.io.read import read_score
 from jazzgen.music import gm
@@ -42,7 +42,8 @@ class Request:
 
     form: Form = field(default_factory=Form)
     seed: int = 0
-    sample: SampleConfig = field(default_factory=SampleConfig)
+    # a full SampleConfig, or the settings given laid over the bundle's calibrated ones
+    sample: SampleConfig | SampleOverrides = field(default_factory=SampleOverrides)
     tempo: float | None = None
     num_outputs: int = 1
     primer: str | os.PathLike | None = None
@@ -83,6 +84,7 @@ class Result:
     changes_label: str
     seed: int
     solos: tuple[Solo, ...] = ()
+    sampling: SampleConfig = field(default_factory=SampleConfig)  # the settings drawn with
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -128,7 +130,8 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
         raise GenerateError(f"a bar of {sig.numerator}/{sig.denominator} is longer than the "
                             f"{bundle.vocab.cfg.positions} bar positions this model knows")
     seeds = np.random.SeedSequence(request.seed).spawn(2 * request.num_outputs)
-    lines = sample(bundle.net, bundle.vocab, changes, (sig,), seeds[::2], request.sample,
+    sampling = request.sample.over(calibrated_sampling(bundle))
+    lines = sample(bundle.net, bundle.vocab, changes, (sig,), seeds[::2], sampling,
                    notes=notes, end=end if end is not None else (cover + primer_bars) * bar,
                    primer=primer)
     tempo = request.tempo or bundle.default_tempo
@@ -141,7 +144,23 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
         target = write_midi(score, _numbered(Path(output), i, request.num_outputs),
                             solo_program=request.solo_program)
         solos.append(Solo(score, target, tuple(write_outputs(target, request.outputs, score))))
-    return Result(path, label, request.seed, tuple(solos))
+    return Result(path, label, request.seed, tuple(solos), sampling)
+
+
+def calibrated_sampling(bundle) -> SampleConfig:
+    """The sampling settings stored in the bundle (``meta.sampling`` in its config.json, as
+    calibration writes them), else the built-in defaults."""
+    stored = bundle.meta.get("sampling")
+    if stored is None:
+        return SampleConfig()
+    keys = {"temperature", "top_p", "duration_temperature"}
+    if not isinstance(stored, dict) or not set(stored) <= keys:
+        raise BundleError(f"{bundle.path / 'config.json'}: meta.sampling must be an object "
+                          f"with keys among {sorted(keys)}, got {stored!r}")
+    try:
+        return SampleConfig(**{k: v for k, v in stored.items() if v is not None})
+    except (ConfigError, TypeError) as exc:
+        raise BundleError(f"{bundle.path / 'config.json'}: meta.sampling: {exc}") from None
 
 
 def _cut(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
