@@ -55,6 +55,53 @@ def test_lstm_row_matches_a_hand_stepped_network(tiny_model, tiny_corpus, tmp_pa
     assert lstm.extra == {"layers": 1, "units": 16}
 
 
+def hand_streams(model_dir, folder):
+    """Per-stream (NLL sum, targets, top-1 hits) of each target among its allowed tokens:
+    pitch-or-rest targets among rest and pitches, duration targets among durations."""
+    bundle = load_bundle(model_dir)
+    vocab, net = bundle.vocab, bundle.net
+    out = {"pitch": [0.0, 0, 0], "duration": [0.0, 0, 0]}
+    for _, score in load_corpus(folder).pieces:
+        enc = encode(score, vocab)
+        state = net.initial_state(1)
+        for t in range(len(enc) - 1):
+            logits, state = net.step(enc[t:t + 1], state)
+            target = int(enc.tokens[t + 1])
+            lo, hi, key = ((vocab.rest_id, vocab.first_duration_id, "pitch")
+                           if target < vocab.first_duration_id
+                           else (vocab.first_duration_id, len(vocab), "duration"))
+            allowed = logits[0][lo:hi]
+            logp = allowed - np.log(np.exp(allowed).sum())
+            out[key][0] -= logp[target - lo]
+            out[key][1] += 1
+            out[key][2] += int(np.argmax(allowed)) + lo == target
+    return out
+
+
+def test_each_stream_is_scored_among_its_allowed_tokens(tiny_model, tiny_corpus, tmp_path):
+    test = write_scores(tmp_path / "test", [random_line(20 + b, bars=b) for b in (2, 4)])
+    report = evaluate_likelihood(tiny_model, test, tiny_corpus)
+    want = hand_streams(tiny_model, test)
+    lstm = report.row("LSTM")
+    for name, stream in (("pitch", lstm.pitch), ("duration", lstm.duration)):
+        nll_sum, count, hits = want[name]
+        assert stream.targets == count > 0
+        assert stream.nll == pytest.approx(nll_sum / count, rel=1e-9)
+        assert stream.perplexity == pytest.approx(math.exp(nll_sum / count), rel=1e-9)
+        assert stream.top1 == pytest.approx(hits / count)
+        assert stream.top1 <= stream.top5 <= 1.0
+    # every event is one or the other, and renormalising over the allowed tokens can only
+    # lower the NLL: the two streams together cost no more than the joint per-event NLL
+    assert lstm.pitch.targets + lstm.duration.targets == report.events
+    assert (lstm.pitch.nll * lstm.pitch.targets + lstm.duration.nll * lstm.duration.targets
+            <= lstm.nll_event * report.events + 1e-9)
+    for name in ("n-gram", "unigram"):
+        row = report.row(name)
+        assert row.pitch.targets == lstm.pitch.targets and row.duration.targets > 0
+    text = report.table()
+    assert "pitch ppl" in text and "dur ppl" in text
+
+
 def test_unigram_row_is_add_one_counts_over_the_transposed_training_set(tiny_model, tmp_path):
     train = write_scores(tmp_path / "train", [motif_line(f"m{i}", bars=2 + i) for i in range(3)])
     test = write_scores(tmp_path / "test", [random_line(7, bars=3)])
@@ -78,6 +125,10 @@ def test_unigram_row_is_add_one_counts_over_the_transposed_training_set(tiny_mod
     best = vocab.rest_id + int(np.argmax(p[vocab.rest_id:vocab.first_duration_id]))
     is_pitch = (target >= vocab.first_pitch_id) & (target < vocab.first_duration_id)
     assert uni.pitch_acc == pytest.approx(np.mean(target[is_pitch] == best))
+    # the unigram's pitch stream: the same counts renormalised over rest and pitches
+    events = target[target < vocab.first_duration_id]
+    pe = p[vocab.rest_id:vocab.first_duration_id] / p[vocab.rest_id:vocab.first_duration_id].sum()
+    assert uni.pitch.nll == pytest.approx(-np.log(pe[events - vocab.rest_id]).mean(), rel=1e-9)
 
 
 def test_ngram_order_is_chosen_on_validation_and_beats_unigram_on_a_pattern(tiny_model,

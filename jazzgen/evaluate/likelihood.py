@@ -41,24 +41,75 @@ TOP_K = 5
 
 
 @dataclass(frozen=True)
+class StreamTally:
+    """Sums over the targets of one stream (pitch-or-rest tokens, or duration tokens), each
+    scored among the tokens the grammar allows there: NLL (nats), targets, and how many the
+    model ranked first / in its top 5."""
+
+    nll_sum: float = 0.0
+    count: int = 0
+    top1: int = 0
+    topk: int = 0
+
+    def add(self, scores: np.ndarray, targets: np.ndarray, log_probs: bool) -> StreamTally:
+        """This tally plus rows ``scores`` [n, allowed] (logits, or probabilities when not
+        ``log_probs``) with ``targets`` [n] as column indices."""
+        if not len(targets):
+            return self
+        if log_probs:
+            z = scores - scores.max(axis=1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        else:
+            logp = np.log(scores / scores.sum(axis=1, keepdims=True))
+        ranks = _pitch_ranks(scores, targets)
+        return StreamTally(self.nll_sum - float(logp[np.arange(len(targets)), targets].sum()),
+                           self.count + len(targets), self.top1 + int((ranks == 0).sum()),
+                           self.topk + int((ranks < TOP_K).sum()))
+
+    def score(self) -> StreamScore | None:
+        """Mean NLL, perplexity, top-1 and top-5 accuracy; None with no targets."""
+        if not self.count:
+            return None
+        nll = self.nll_sum / self.count
+        return StreamScore(nll, math.exp(nll), self.top1 / self.count, self.topk / self.count,
+                           self.count)
+
+
+@dataclass(frozen=True)
+class StreamScore:
+    """One stream's measures (pitch with rests, or duration): NLL in nats per target and
+    its perplexity, over the grammar's allowed tokens; top-1 and top-5 accuracy."""
+
+    nll: float
+    perplexity: float
+    top1: float
+    top5: float
+    targets: int
+
+
+@dataclass(frozen=True)
 class Tally:
     """Sums over the scored targets of one model: NLL (nats), events (tokens), notes (pitch
-    targets) and how many of those the model ranked first / in its top 5."""
+    targets) and how many of those the model ranked first / in its top 5; and the two
+    streams scored on their own."""
 
     nll_sum: float
     events: int
     notes: int
     top1: int
     topk: int
+    pitch: StreamTally = StreamTally()
+    duration: StreamTally = StreamTally()
 
     def row(self, name: str, label: str, extra: dict | None = None) -> ModelScore:
-        """The per-event, per-note and accuracy measures of this tally."""
+        """The per-event, per-note, per-stream and accuracy measures of this tally."""
         nll, notes = self.nll_sum / self.events, self.notes or None
         return ModelScore(
             name=name, label=label, nll_event=nll,
             nll_note=self.nll_sum / notes if notes else None, perplexity=math.exp(nll),
             pitch_acc=self.top1 / notes if notes else None,
             pitch_top5=self.topk / notes if notes else None, extra=dict(extra or {}),
+            pitch=self.pitch.score(), duration=self.duration.score(),
         )
 
 
@@ -75,6 +126,8 @@ class ModelScore:
     pitch_acc: float | None
     pitch_top5: float | None
     extra: dict = field(default_factory=dict)
+    pitch: StreamScore | None = None  # the pitch-or-rest stream (MINGUS's pitch model)
+    duration: StreamScore | None = None  # the duration stream
 
 
 def _pitch_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -97,8 +150,9 @@ def score_lstm(net: NumpyLSTM, vocab: Vocabulary, pieces: Sequence[Features]) ->
     feats = Features.empty((b, steps))
     for i, e in enumerate(encs):
         feats.put((i, slice(0, len(e))), e)
-    cand = vocab.events
+    cand, durs = vocab.events, slice(vocab.first_duration_id, len(vocab))
     nll, events, top1, topk, n_pitch = 0.0, 0, 0, 0, 0
+    stream_p, stream_d = StreamTally(), StreamTally()
     state = net.initial_state(b)
     for t in range(steps - 1):
         live = int((lengths > t + 1).sum())  # pieces with a target after step t (a prefix)
@@ -115,7 +169,11 @@ def score_lstm(net: NumpyLSTM, vocab: Vocabulary, pieces: Sequence[Features]) ->
             top1 += int((ranks == 0).sum())
             topk += int((ranks < TOP_K).sum())
             n_pitch += int(is_pitch.sum())
-    return Tally(nll, events, n_pitch, top1, topk)
+        is_event = (target >= cand.start) & (target < cand.stop)
+        stream_p = stream_p.add(logits[is_event, cand], target[is_event] - cand.start, True)
+        is_dur = target >= durs.start
+        stream_d = stream_d.add(logits[is_dur, durs], target[is_dur] - durs.start, True)
+    return Tally(nll, events, n_pitch, top1, topk, stream_p, stream_d)
 
 
 def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
@@ -124,26 +182,32 @@ def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
     seqs = [np.asarray(e.tokens) for e in pieces]
     events = sum(max(len(s) - 1, 0) for s in seqs)
     nll_sum = model.nll(seqs, order=order) * events
-    cand = vocab.events
+    cand, durs = vocab.events, slice(vocab.first_duration_id, len(vocab))
     top1 = topk = n_pitch = 0
+    stream_p, stream_d = StreamTally(), StreamTally()
     cache: dict[tuple[int, ...], np.ndarray] = {}  # contexts recur often (one for a unigram)
     for s in seqs:
-        where = np.flatnonzero(vocab.pitch_mask(s[1:])) + 1
-        if not len(where):
+        if len(s) < 2:
             continue
         dists = []
-        for i in where:
+        for i in range(1, len(s)):
             # Only the last order - 1 tokens matter (padded at the start, as in training).
             ctx = tuple(s[max(0, i - order + 1):i].tolist())
             if ctx not in cache:
-                cache[ctx] = model.next_distribution(ctx, order)[cand]
+                cache[ctx] = model.next_distribution(ctx, order)
             dists.append(cache[ctx])
-        dists = np.array(dists)
-        ranks = _pitch_ranks(dists, s[where] - cand.start)
-        top1 += int((ranks == 0).sum())
-        topk += int((ranks < TOP_K).sum())
-        n_pitch += len(where)
-    return Tally(nll_sum, events, n_pitch, top1, topk)
+        dists, target = np.array(dists), s[1:]
+        is_pitch = vocab.pitch_mask(target)
+        if is_pitch.any():
+            ranks = _pitch_ranks(dists[is_pitch, cand], target[is_pitch] - cand.start)
+            top1 += int((ranks == 0).sum())
+            topk += int((ranks < TOP_K).sum())
+            n_pitch += int(is_pitch.sum())
+        is_event = (target >= cand.start) & (target < cand.stop)
+        stream_p = stream_p.add(dists[is_event, cand], target[is_event] - cand.start, False)
+        is_dur = target >= durs.start
+        stream_d = stream_d.add(dists[is_dur, durs], target[is_dur] - durs.start, False)
+    return Tally(nll_sum, events, n_pitch, top1, topk, stream_p, stream_d)
 
 
 @dataclass(frozen=True)
@@ -190,8 +254,19 @@ class LikelihoodReport:
             lines.append(f"{r.label:<22}{r.nll_event:>10.3f}{cell(r.nll_note, '.3f'):>10}"
                          f"{r.perplexity:>12.2f}{cell(r.pitch_acc, '.1%'):>11}"
                          f"{cell(r.pitch_top5, '.1%'):>13}")
+        lines += ["", "Per stream, each target scored among the tokens the grammar allows "
+                  "there (as sampling draws):",
+                  f"{'model':<22}{'pitch NLL':>10}{'pitch ppl':>10}{'top-1':>8}{'top-5':>8}"
+                  f"{'dur NLL':>10}{'dur ppl':>9}{'top-1':>8}{'top-5':>8}"]
+        for r in self.rows:
+            p, d = r.pitch, r.duration
+            lines.append(
+                f"{r.label:<22}{cell(p and p.nll, '.3f'):>10}{cell(p and p.perplexity, '.2f'):>10}"
+                f"{cell(p and p.top1, '.1%'):>8}{cell(p and p.top5, '.1%'):>8}"
+                f"{cell(d and d.nll, '.3f'):>10}{cell(d and d.perplexity, '.2f'):>9}"
+                f"{cell(d and d.top1, '.1%'):>8}{cell(d and d.top5, '.1%'):>8}")
         lines.append("NLL in nats; perplexity per event; pitch accuracy among rest and pitch "
-                     "tokens where the next token is a pitch.")
+                     "tokens where the next token is a pitch; the pitch stream includes rests.")
         if self.test_in_train:
             lines.append(f"Warning: {self.test_in_train} test pieces are also training pieces, "
                          f"so these numbers overstate the models.")
