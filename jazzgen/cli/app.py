@@ -211,6 +211,51 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
         click.echo(f"Wrote {path}")
 
 
+def _floats(_ctx, _param, text: str) -> tuple[float, ...]:
+    """'0.8,0.9' -> (0.8, 0.9), or a usage error."""
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
+    if not values:
+        raise click.BadParameter("give at least one value")
+    return values
+
+
+@main.command()
+@friendly_errors
+@model_option("models/default", "Model bundle to calibrate (its config.json is updated).")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help="Held-out solos with chord symbols (default: the validation files the "
+              "bundle records).")
+@click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="Solos per piece and setting (the gap is averaged over them).")
+@click.option("--temperatures", default="0.8,0.9,1.0", show_default=True, callback=_floats,
+              help="Pitch temperatures to try.")
+@click.option("--duration-temperatures", default="0.7,0.85,1.0", show_default=True,
+              callback=_floats, help="Duration temperatures to try.")
+@click.option("--top-ps", default="0.9,0.95", show_default=True, callback=_floats,
+              help="Top-p values to try.")
+@click.option("--dry-run", is_flag=True, help="Print the table; change nothing.")
+def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,
+              dry_run) -> None:
+    """Choose the sampling settings that make solos most like held-out real ones.
+
+    \b
+    Example:
+      jazzgen calibrate --model models/default --corpus held_out/ --seeds 3
+    """
+    from jazzgen.evaluate.calibrate import grid, run_calibration
+
+    result, written = run_calibration(
+        model, corpus, grid(temperatures, duration_temperatures, top_ps), seeds,
+        write=not dry_run, progress=lambda d, n: err(f"setting {d}/{n}"))
+    click.echo(result.table())
+    click.echo(f"Chosen: {result.best.describe()}")
+    for path in written:
+        click.echo(f"Wrote {path}")
+
+
 @main.command("changes")
 @friendly_errors
 @click.option("--key", default=None, help="Show each progression in this key.")

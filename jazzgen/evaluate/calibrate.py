@@ -1,0 +1,202 @@
+"""Choose a bundle's sampling settings on held-out solos, and store them in the bundle.
+
+For every setting on a small grid (temperature of the pitch-or-rest tokens, temperature of
+the duration tokens, top-p) the model plays one solo per held-out piece over that piece's
+own changes, meter and length, for several seeds; the generated set's profile — mean H1, H4
+and GS over pieces, and the pooled shares of on-beat chord tones and chord-or-scale tones —
+is set against the same profile of the real pieces. Each gap is divided by its tolerance
+(5% of the real value for H1, H4 and GS; 5 points for chord tones; 3 points for
+chord-or-scale tones, the goals the project holds its shipped model to) and the setting with
+the smallest sum of squared scaled gaps, averaged over the seeds, wins. The choice is
+written into the bundle's ``config.json`` (``meta.sampling``, what ``generate`` uses by
+default) with the whole table in ``calibration.json`` beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from jazzgen.errors import EvaluateError, MetricError
+from jazzgen.evaluate.musdr import grooving_similarity, harmony_scores, pitch_class_entropy
+from jazzgen.generate.sampling import SampleConfig, sample
+from jazzgen.io import atomic
+from jazzgen.music.notes import Score
+
+TEMPERATURES = (0.8, 0.9, 1.0)
+DURATION_TEMPERATURES = (0.7, 0.85, 1.0)
+TOP_PS = (0.9, 0.95)
+TOLERANCES = {"H1": ("relative", 0.05), "H4": ("relative", 0.05), "GS": ("relative", 0.05),
+              "chord_tones": ("points", 0.05), "chord_or_scale_tones": ("points", 0.03)}
+"""How far each measure may be from the real pieces' before it counts as one unit of gap."""
+CALIBRATION_FILE = "calibration.json"
+
+
+def profile(scores: Sequence[Score]) -> dict[str, float]:
+    """Mean H1, H4, GS over the pieces (where defined) and pooled on-beat harmony shares."""
+    values: dict[str, list[float]] = {"H1": [], "H4": [], "GS": []}
+    for s in scores:
+        for name, fn in (("H1", lambda x: pitch_class_entropy(x, 1)),
+                         ("H4", lambda x: pitch_class_entropy(x, 4)),
+                         ("GS", grooving_similarity)):
+            with contextlib.suppress(MetricError):  # too short for the measure
+                values[name].append(float(fn(s)))
+    pooled = np.zeros(3)
+    for s in scores:
+        h = harmony_scores(s)
+        pooled += (h["on_beat_notes"], h["chord_tones"], h["chord_or_scale_tones"])
+    if not pooled[0] or not all(values.values()):
+        raise EvaluateError("the pieces are too short, or have no chords, to measure")
+    out = {k: float(np.mean(v)) for k, v in values.items()}
+    out["chord_tones"] = float(pooled[1] / pooled[0])
+    out["chord_or_scale_tones"] = float(pooled[2] / pooled[0])
+    return out
+
+
+def gap(generated: dict[str, float], real: dict[str, float]) -> float:
+    """Sum of squared gaps, each in units of its tolerance (see :data:`TOLERANCES`)."""
+    total = 0.0
+    for name, (kind, tol) in TOLERANCES.items():
+        scale = tol * real[name] if kind == "relative" else tol
+        total += ((generated[name] - real[name]) / scale) ** 2
+    return total
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One setting: the generated profile per seed, its mean, and the mean gap."""
+
+    setting: SampleConfig
+    profiles: tuple[dict[str, float], ...]
+    mean: dict[str, float]
+    gap: float
+    gap_sd: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Every setting tried, best first, against the real pieces' profile."""
+
+    trials: tuple[Trial, ...]
+    real: dict[str, float]
+    pieces: int
+    seeds: int
+
+    @property
+    def best(self) -> SampleConfig:
+        """The chosen setting."""
+        return self.trials[0].setting
+
+    def to_dict(self) -> dict:
+        """JSON-ready data: the method, the real profile and every trial."""
+        return {"method": __doc__.split("\n\n")[1].replace("\n", " "),
+                "tolerances": {k: list(v) for k, v in TOLERANCES.items()},
+                "pieces": self.pieces, "seeds": self.seeds, "real": self.real,
+                "chosen": self.best.to_dict(),
+                "trials": [{**asdict(t), "setting": t.setting.to_dict()} for t in self.trials]}
+
+    def table(self) -> str:
+        """The trials as a fixed-width table, best first, the real profile on top."""
+        names = list(TOLERANCES)
+        head = f"{'temp':>5}{'dur':>6}{'top-p':>7}" + "".join(f"{n[:10]:>11}" for n in names)
+        lines = [f"Calibrated on {self.pieces} pieces x {self.seeds} seeds "
+                 f"(gap: squared distance in tolerance units)", head + f"{'gap':>12}",
+                 f"{'real':>18}" + "".join(f"{self.real[n]:>11.3f}" for n in names)]
+        for t in self.trials:
+            s = t.setting
+            lines.append(f"{s.temperature:>5.2f}{s.duration_temperature or s.temperature:>6.2f}"
+                         f"{s.top_p:>7.2f}" + "".join(f"{t.mean[n]:>11.3f}" for n in names)
+                         + f"{t.gap:>7.2f}±{t.gap_sd:<4.2f}")
+        return "\n".join(lines)
+
+
+def grid(temperatures: Sequence[float] = TEMPERATURES,
+         duration_temperatures: Sequence[float] = DURATION_TEMPERATURES,
+         top_ps: Sequence[float] = TOP_PS) -> list[SampleConfig]:
+    """Every combination, as sampling configs."""
+    return [SampleConfig(temperature=t, top_p=p, duration_temperature=d)
+            for t, d, p in itertools.product(temperatures, duration_temperatures, top_ps)]
+
+
+def play_over(net, vocab, pieces: Sequence[Score], setting: SampleConfig, seeds: int
+              ) -> list[list[Score]]:
+    """For each seed, one solo per piece over its changes, meter and length."""
+    out: list[list[Score]] = [[] for _ in range(seeds)]
+    for i, piece in enumerate(pieces):
+        end = max(n.end for n in piece.notes)
+        streams = [np.random.SeedSequence([k, i]) for k in range(seeds)]
+        lines = sample(net, vocab, piece.changes, piece.time_signatures, streams, setting,
+                       end=end)
+        for k, line in enumerate(lines):
+            out[k].append(Score(notes=line, changes=piece.changes,
+                                time_signatures=piece.time_signatures, tempo=piece.tempo))
+    return out
+
+
+def calibrate(net, vocab, pieces: Sequence[Score], settings: Sequence[SampleConfig],
+              seeds: int = 3, progress: Callable[[int, int], None] | None = None
+              ) -> Calibration:
+    """Try every setting on ``pieces`` (real solos with chords) and rank them."""
+    pieces = [p for p in pieces if p.notes and p.changes]
+    if not pieces:
+        raise EvaluateError("calibration needs held-out pieces with notes and chord changes")
+    if seeds < 1 or not settings:
+        raise EvaluateError("calibration needs at least one seed and one setting")
+    real = profile(pieces)
+    trials = []
+    for k, setting in enumerate(settings):
+        runs = [profile(s) for s in play_over(net, vocab, pieces, setting, seeds)]
+        gaps = [gap(r, real) for r in runs]
+        mean = {n: float(np.mean([r[n] for r in runs])) for n in TOLERANCES}
+        trials.append(Trial(setting, tuple(runs), mean, float(np.mean(gaps)),
+                            float(np.std(gaps))))
+        if progress is not None:
+            progress(k + 1, len(settings))
+    trials.sort(key=lambda t: t.gap)
+    return Calibration(tuple(trials), real, len(pieces), seeds)
+
+
+def store(bundle_dir: str | os.PathLike, result: Calibration) -> list[Path]:
+    """Write the chosen setting into the bundle's config.json (``meta.sampling``) and the
+    whole table to calibration.json, each atomically; returns both paths."""
+    bundle_dir = Path(bundle_dir)
+    cfg_path = bundle_dir / "config.json"
+    try:
+        config = json.loads(cfg_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise EvaluateError(f"cannot read {cfg_path}: {exc}") from None
+    config.setdefault("meta", {})["sampling"] = result.best.to_dict()
+    return [atomic.write_text(cfg_path, json.dumps(config, indent=2) + "\n"),
+            atomic.write_text(bundle_dir / CALIBRATION_FILE,
+                              json.dumps(result.to_dict(), indent=1) + "\n")]
+
+
+def run_calibration(model_dir: str | os.PathLike, corpus_dir: str | os.PathLike | None,
+                    settings: Sequence[SampleConfig], seeds: int = 3, write: bool = True,
+                    progress: Callable[[int, int], None] | None = None
+                    ) -> tuple[Calibration, list[Path]]:
+    """Calibrate the bundle at ``model_dir`` on ``corpus_dir`` (default: the validation
+    files its corpus.json records) and, with ``write``, store the result in the bundle."""
+    from jazzgen.evaluate.sets import bundle_files, load_set
+    from jazzgen.model.bundle import load_bundle
+
+    if not Path(model_dir).exists():
+        raise EvaluateError(f"model folder not found: {model_dir}")
+    bundle = load_bundle(model_dir)
+    if corpus_dir is None:
+        _, valid = bundle_files(model_dir)
+        if valid is None:
+            raise EvaluateError(f"{model_dir} records no validation files: give a folder of "
+                                f"held-out solos")
+    else:
+        valid = load_set(corpus_dir, "calibration")
+    result = calibrate(bundle.net, bundle.vocab, [s for _, s in valid.pieces], settings,
+                       seeds, progress)
+    return result, store(model_dir, result) if write else []
