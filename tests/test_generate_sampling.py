@@ -128,3 +128,28 @@ def test_a_cold_duration_temperature_changes_only_the_rhythm_draws():
     assert explicit == same  # a duration temperature equal to the temperature changes nothing
     # near-greedy rhythm: far fewer distinct durations than the free draw
     assert len({n.duration for n in cold}) < len({n.duration for n in same})
+
+
+def test_a_quote_guard_keeps_quotes_to_its_limit_and_changes_nothing_below_it():
+    from jazzgen.errors import ConfigError
+    from jazzgen.generate.sampling import QuoteGuard, SampleConfig
+    from jazzgen.music.quotes import WINDOW, QuoteIndex
+
+    cfg = SampleConfig(temperature=0.3, top_p=1.0)
+    free = sample(seeded_net(6), V, CHANGES, SIGS, seeds(11, 12), cfg, notes=120)
+    # the network's own lines as the "training solos": unguarded, they quote themselves
+    index = QuoteIndex.from_melodies([[n.pitch for n in line] for line in free])
+    assert all(index.longest([n.pitch for n in line]) == len(line) for line in free)
+    for limit in (WINDOW, 12):
+        guarded = sample(seeded_net(6), V, CHANGES, SIGS, seeds(11, 12), cfg, notes=120,
+                         guard=QuoteGuard(index, limit))
+        for line in guarded:
+            assert len([n for n in line]) == 120
+            assert index.longest([n.pitch for n in line]) <= (0 if limit == WINDOW else limit)
+    # a limit no quote reaches leaves every draw as it was
+    empty = QuoteIndex.from_melodies([[30, 31, 30, 31, 30, 31, 30, 31, 30, 31]])
+    same = sample(seeded_net(6), V, CHANGES, SIGS, seeds(11, 12), cfg, notes=120,
+                  guard=QuoteGuard(empty, WINDOW))
+    assert same == free
+    with pytest.raises(ConfigError, match=f"at least {WINDOW} notes"):
+        QuoteGuard(index, WINDOW - 1)

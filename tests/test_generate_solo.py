@@ -183,3 +183,30 @@ def test_a_bad_stored_calibration_names_the_file(tmp_path, tiny_model, stored, m
     bad = _with_sampling(tiny_model, tmp_path / "bad", stored)
     r = CliRunner().invoke(main, ["generate", "--model", str(bad), "-o", str(tmp_path / "x.mid")])
     assert r.exit_code == 1 and message in r.output and "config.json" in r.output, r.output
+
+
+@pytest.mark.slow
+def test_the_longest_quote_is_printed_and_max_copy_keeps_it_short(tmp_path, tiny_model,
+                                                                 tiny_corpus):
+    import shutil
+
+    from jazzgen.corpus.loader import load_corpus
+    from jazzgen.model.novelty import index_scores, save_quotes
+
+    args = ["--chords", "Dm7 G7 | Cmaj7 |", "--bars", 8, "--seed", 2, "--no-band"]
+    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--max-copy", "8",
+                                  "-o", str(tmp_path / "x.mid")])
+    assert r.exit_code == 1 and "has no index of its training solos" in r.output
+    assert "longest quote" not in gen("--model", tiny_model, *args, "-o", tmp_path / "a.mid").output
+    model = tmp_path / "m"
+    shutil.copytree(tiny_model, model)
+    # index the solo the model is about to play: it then quotes it whole
+    save_quotes(model, index_scores([read_midi(tmp_path / "a.mid")]))
+    r = gen("--model", model, *args, "-o", tmp_path / "b.mid")
+    n = len(read_midi(tmp_path / "b.mid").notes)
+    assert f"longest quote of the training solos: {n} notes" in r.output
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+    r = gen("--model", model, *args, "--max-copy", 8, "-o", tmp_path / "c.mid")
+    assert "longest quote of the training solos: 0 notes" in r.output
+    save_quotes(model, index_scores(s for _, s in load_corpus(tiny_corpus).pieces))
+    assert "longest quote" in gen("--model", model, *args, "-o", tmp_path / "d.mid").output

@@ -99,8 +99,11 @@ def train(corpus, model, model_cfg, train_cfg, track, fresh, quiet) -> None:
 @instrument_option
 @band_options
 @outputs_options(wav_default=False)
+@click.option("--max-copy", type=click.IntRange(8), default=None,
+              help="Longest run of notes the solo may quote verbatim from the model's "
+              "training solos (at least 8; default: no limit, the longest quote is printed).")
 def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, track,
-             instrument, band, swing, outputs) -> None:
+             instrument, band, swing, outputs, max_copy) -> None:
     """Improvise a solo over chord changes and write it as MIDI.
 
     \b
@@ -116,10 +119,13 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
 
     request = Request(form=form, seed=seed, sample=sampling, tempo=tempo,
                       num_outputs=num_outputs, primer=primer, track=track, band=band,
-                      swing=swing, solo_program=SOLO_INSTRUMENTS[instrument], outputs=outputs)
+                      swing=swing, solo_program=SOLO_INSTRUMENTS[instrument], outputs=outputs,
+                      max_copy=max_copy)
     result = run(model, output, request)
     for solo in result.solos:
-        click.echo(f"Wrote {solo.midi} ({describe(solo.score)})")
+        quote = "" if solo.longest_quote is None else \
+            f"; longest quote of the training solos: {solo.longest_quote} notes"
+        click.echo(f"Wrote {solo.midi} ({describe(solo.score)}{quote})")
         for path in solo.extras:
             click.echo(f"Wrote {path}")
     err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}; "

@@ -18,6 +18,7 @@ import numpy as np
 
 from jazzgen.errors import InvalidValueError, MetricError
 from jazzgen.music.notes import TICKS_PER_BEAT, Score
+from jazzgen.music.quotes import intervals, window_hashes
 from jazzgen.music.scales import chord_scale
 
 GROOVE_STEPS_PER_BEAT = 16
@@ -159,30 +160,6 @@ def harmony_scores(score: Score) -> dict[str, float | int | None]:
     }
 
 
-_HASH_BASE = 0x100000001B3  # odd 64-bit multiplier (FNV prime)
-
-
-def _window_hashes(intervals: np.ndarray, length: int) -> np.ndarray:
-    """64-bit polynomial hashes of every ``length``-long window of small positive ints."""
-    if len(intervals) < length:
-        return np.zeros(0, np.uint64)
-    # Window hash = sum x[i+k] * B^k: prefix sums of x[j] * B^j, divided by B^i (times the
-    # inverse of B mod 2^64); uint64 arithmetic wraps silently, which is the modulus.
-    powers = np.cumprod(np.full(len(intervals), _HASH_BASE, np.uint64))
-    powers = np.concatenate([[np.uint64(1)], powers[:-1]])
-    inv = np.cumprod(np.full(len(intervals), pow(_HASH_BASE, -1, 1 << 64), np.uint64))
-    inv = np.concatenate([[np.uint64(1)], inv[:-1]])
-    prefix = np.concatenate([[np.uint64(0)], np.cumsum(intervals.astype(np.uint64) * powers)])
-    count = len(intervals) - length + 1
-    return (prefix[length:] - prefix[:count]) * inv[:count]
-
-
-def _intervals(score: Score) -> np.ndarray:
-    """Successive pitch intervals of the melody, shifted to 1..255 for hashing."""
-    pitches = np.array([n.pitch for n in score.notes], dtype=np.int64)
-    return np.diff(pitches) + 128
-
-
 def copy_rate(generated: Sequence[Score], training: Sequence[Score], n: int = 8
               ) -> dict[str, float | int | None]:
     """How much of the generated melodies is copied verbatim from the training melodies.
@@ -195,11 +172,11 @@ def copy_rate(generated: Sequence[Score], training: Sequence[Score], n: int = 8
     """
     if n < 1:
         raise InvalidValueError(f"n must be >= 1, got {n}")
-    gen = [_intervals(s) for s in generated]
-    train = [_intervals(s) for s in training]
+    gen = [intervals([n.pitch for n in s.notes]) for s in generated]
+    train = [intervals([n.pitch for n in s.notes]) for s in training]
 
     def hashes(seqs: list[np.ndarray], length: int) -> np.ndarray:
-        parts = [_window_hashes(x, length) for x in seqs]
+        parts = [window_hashes(x, length) for x in seqs]
         return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
 
     windows = hashes(gen, n)

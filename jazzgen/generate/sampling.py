@@ -22,6 +22,7 @@ from jazzgen.model.network import NumpyLSTM
 from jazzgen.model.stepper import StepNet
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature
+from jazzgen.music.quotes import WINDOW, QuoteIndex, intervals, window_hashes
 
 
 def _check_temperature(name: str, value: float) -> None:
@@ -70,6 +71,45 @@ class SampleConfig:
         """JSON-ready settings (as a bundle stores them)."""
         return {"temperature": self.temperature, "top_p": self.top_p,
                 "duration_temperature": self.duration_temperature}
+
+
+@dataclass(frozen=True)
+class QuoteGuard:
+    """Keep verbatim quotes of the training solos to at most ``max_notes`` notes: a pitch
+    that would make a quote longer is left out of that draw (the others keep their odds)."""
+
+    index: QuoteIndex
+    max_notes: int
+
+    def __post_init__(self) -> None:
+        if self.max_notes < WINDOW:
+            raise ConfigError(f"the longest quote allowed must be at least {WINDOW} notes "
+                              f"(quotes are found as runs of {WINDOW} intervals), got "
+                              f"{self.max_notes}")
+
+    def start(self, primer_pitches: Sequence[int]) -> tuple[list[int], int]:
+        """The recent pitches and the current quote length after a primer."""
+        runs = self.index.runs(primer_pitches) if len(primer_pitches) else [0]
+        return list(primer_pitches[-WINDOW:]), int(runs[-1])
+
+    def block(self, logits: np.ndarray, recent: list[int], run: int, first_pitch: int,
+              first_midi: int) -> None:
+        """Set to -inf, in place, the logits [n] (rest first, then pitches from column
+        ``first_pitch`` = MIDI ``first_midi``) of pitches that would make the quote too long."""
+        if (run + 1 if run else WINDOW + 1) <= self.max_notes:
+            return
+        pitches = np.arange(len(logits) - first_pitch) + first_midi
+        logits[first_pitch:][self.index.blocked(recent, pitches)] = -np.inf
+
+    def advance(self, recent: list[int], run: int, pitch: int) -> int:
+        """Add a played pitch to ``recent`` (in place); the new quote length."""
+        recent.append(pitch)
+        if len(recent) > WINDOW + 1:
+            del recent[0]
+        if len(recent) <= WINDOW:
+            return 0
+        hit = bool(self.index.contains(window_hashes(intervals(recent[-WINDOW - 1:])))[0])
+        return (run + 1 if run else WINDOW + 1) if hit else 0
 
 
 @dataclass(frozen=True)
@@ -147,20 +187,23 @@ def sample(
     notes: int | None = None,
     end: int | None = None,
     primer: Score | None = None,
+    guard: QuoteGuard | None = None,
 ) -> list[tuple[Note, ...]]:
     """Sample one melody per seed, until ``notes`` notes are played or tick ``end`` is reached.
 
     With a ``primer``, its events are fed first (teacher forcing) and kept in the output.
+    With a ``guard``, no quote of its index grows past its length limit.
     """
     if notes is None and end is None:
         raise GenerateError("give a number of notes or an end tick")
     # Matrix-vector products of a few hundred rows: a second BLAS thread only adds waiting,
     # and on a busy machine makes each product several times slower (measured here).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer)
+        return _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer,
+                       guard)
 
 
-def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer):
+def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer, guard):
     """The sampling loop of :func:`sample`."""
     stepper = StepNet(net)
     conditioner = Conditioner(changes, time_signatures, vocab.cfg.positions)
@@ -190,9 +233,16 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
     played = np.full(batch, n_primer)
     done = np.zeros(batch, bool)
     steps = []
+    if guard is not None:
+        first = guard.start([n.pitch for n in primer.notes] if primer is not None else [])
+        quotes = [(list(first[0]), first[1]) for _ in range(batch)]
     expect_pitch = True  # every solo alternates pitch-or-rest, duration: in lockstep
     while True:
         ids = event_ids if expect_pitch else duration_ids
+        if guard is not None and expect_pitch:
+            for b in np.flatnonzero(~done):
+                guard.block(logits[b], *quotes[b], vocab.first_pitch_id - ids.start,
+                            vocab.cfg.min_pitch)
         # A finished solo draws nothing more, so its stream (and its dynamics after) is the
         # same whatever the other solos do.
         uniforms = np.array([0.0 if d else r.random() for r, d in zip(rngs, done, strict=True)])
@@ -202,6 +252,10 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
         steps.append(picked)
         if expect_pitch:
             played += vocab.pitch_mask(picked)
+            if guard is not None:
+                for b in np.flatnonzero(vocab.pitch_mask(picked) & ~done):
+                    recent, run = quotes[b]
+                    quotes[b] = (recent, guard.advance(recent, run, vocab.pitch_of(picked[b])))
         else:
             cursors += np.where(done, 0, vocab.advance[picked])
             finished = np.zeros(batch, bool)

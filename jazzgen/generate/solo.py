@@ -23,12 +23,14 @@ from jazzgen.generate.form import (
     repeat_form,
     solo_bars,
 )
-from jazzgen.generate.sampling import SampleConfig, SampleOverrides, sample
+from jazzgen.generate.sampling import QuoteGuard, SampleConfig, SampleOverrides, sample
 from jazzgen.io.midi import write_midi
 from jazzgen.io.read import read_score
+from jazzgen.model.novelty import QUOTES_FILE, load_quotes
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.notes import Score, ticks_to_seconds
+from jazzgen.music.quotes import QuoteIndex
 from jazzgen.music.swing import swing_ticks
 from jazzgen.output.render import Outputs, write_outputs
 
@@ -52,6 +54,7 @@ class Request:
     swing: float | None = None  # re-swing the solo's eighths to this ratio
     solo_program: int = gm.SOLO_PROGRAM
     outputs: Outputs = field(default_factory=Outputs)  # files beside each MIDI file
+    max_copy: int | None = None  # longest quote of the training solos allowed, in notes
 
     def __post_init__(self) -> None:
         if self.num_outputs < 1:
@@ -68,6 +71,8 @@ class Solo:
     score: Score
     midi: Path
     extras: tuple[Path, ...] = ()  # WAV, lead sheet, piano roll, as asked for
+    longest_quote: int | None = None  # notes quoted verbatim from the training solos (None:
+    # the bundle has no quote index)
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -131,9 +136,11 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
                             f"{bundle.vocab.cfg.positions} bar positions this model knows")
     seeds = np.random.SeedSequence(request.seed).spawn(2 * request.num_outputs)
     sampling = request.sample.over(calibrated_sampling(bundle))
+    quotes = load_quotes(path)
+    guard = _guard(quotes, request.max_copy, path)
     lines = sample(bundle.net, bundle.vocab, changes, (sig,), seeds[::2], sampling,
                    notes=notes, end=end if end is not None else (cover + primer_bars) * bar,
-                   primer=primer)
+                   primer=primer, guard=guard)
     tempo = request.tempo or bundle.default_tempo
     solos = []
     for i, line in enumerate(lines):
@@ -143,8 +150,23 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
         score = _arrange(score, request, stop, np.random.default_rng(seeds[2 * i + 1]))
         target = write_midi(score, _numbered(Path(output), i, request.num_outputs),
                             solo_program=request.solo_program)
-        solos.append(Solo(score, target, tuple(write_outputs(target, request.outputs, score))))
+        quoted = None if quotes is None else quotes.longest([n.pitch for n in line])
+        solos.append(Solo(score, target, tuple(write_outputs(target, request.outputs, score)),
+                          quoted))
     return Result(path, label, request.seed, tuple(solos), sampling)
+
+
+def _guard(quotes: QuoteIndex | None, max_copy: int | None, path: Path) -> QuoteGuard | None:
+    """The quote guard for ``--max-copy``; GenerateError when the bundle has no index."""
+    if max_copy is None:
+        return None
+    if quotes is None:
+        raise GenerateError(f"{path} has no index of its training solos ({QUOTES_FILE}), so "
+                            f"quotes cannot be limited; retrain it with this jazzgen")
+    try:
+        return QuoteGuard(quotes, max_copy)
+    except ConfigError as exc:
+        raise GenerateError(str(exc)) from None
 
 
 def calibrated_sampling(bundle) -> SampleConfig:
