@@ -227,3 +227,122 @@ def test_riff_wrapped_midi_reads_like_the_plain_file(tmp_path):
     wrapped = tmp_path / "wrapped.rmi"
     wrapped.write_bytes(hexdump(RIFF_WRAPPED))
     assert triples(read_midi(wrapped).notes) == triples(read_midi(plain).notes) == [(60, 0, 24)]
+
+
+# ---------------------------------------------------------------- found by the fuzzers
+
+BAD_KEY_SIGNATURE = HEADER + """
+4d 54 72 6b  # MTrk
+00 00 00 10  # track length: 16 bytes
+00 ff 59 02  # delta 0: key signature, 2 bytes:
+fc 02        #   4 flats, mode 2 (only 0 major and 1 minor exist)
+00 90 3c 64  # note on, middle C
+60 80 3c 00  # delta 96: note off
+00 ff 2f 00  # end of track
+""".replace("00 00 00 10  # track length: 16 bytes", "00 00 00 12  # track length: 18 bytes")
+
+TEMPO_ZERO = HEADER + """
+4d 54 72 6b  # MTrk
+00 00 00 13  # track length: 19 bytes
+00 ff 51 03  # delta 0: set tempo, 3 bytes:
+00 00 00     #   0 microseconds a beat (infinitely fast)
+00 90 3c 64  # note on, middle C
+60 80 3c 00  # delta 96: note off
+00 ff 2f 00  # end of track
+"""
+
+
+def test_a_key_signature_mido_cannot_decode_makes_the_file_unreadable(tmp_path):
+    path = tmp_path / "key.mid"
+    path.write_bytes(hexdump(BAD_KEY_SIGNATURE))  # mido raised KeySignatureError
+    with pytest.raises(ReadError, match="key.mid: corrupt MIDI") as info:
+        read_midi(path)
+    assert info.value.reason == ReadError.UNREADABLE
+
+
+def test_a_tempo_of_zero_is_ignored(tmp_path):
+    path = tmp_path / "tempo.mid"
+    path.write_bytes(hexdump(TEMPO_ZERO))  # 60e6 / 0 was a ZeroDivisionError
+    score = read_midi(path)
+    assert score.tempo == 120.0 and triples(score.notes) == [(60, 0, 24)]
+
+
+def test_a_type_2_file_has_no_length_in_seconds(tmp_path):
+    from jazzgen.io.midi import midi_length_seconds
+
+    mid = mido.MidiFile(type=2)
+    mid.tracks.append(mido.MidiTrack([mido.Message("note_on", note=60, velocity=64),
+                                      mido.Message("note_off", note=60, time=480)]))
+    mid.save(tmp_path / "async.mid")
+    with pytest.raises(ReadError, match="async.mid: no length in seconds"):
+        midi_length_seconds(tmp_path / "async.mid")
+
+
+FAR = 2 ** 27
+"""A note this many ticks in (24 a beat: 1.4 million bars) once made the reader list every
+bar of the silence before it, and infer chords for each: tens of GB."""
+
+def _track(name, notes):
+    """A track of (pitch, start, end) notes, ticks from the start."""
+    events = sorted([(s, 1, p) for p, s, _ in notes] + [(e, 0, p) for p, _, e in notes])
+    out, now = mido.MidiTrack([mido.MetaMessage("track_name", name=name)]), 0
+    for tick, on, pitch in events:
+        kind = "note_on" if on else "note_off"
+        out.append(mido.Message(kind, note=pitch, velocity=80 if on else 0, time=tick - now))
+        now = tick
+    return out
+
+
+def _song(path, solo, far):
+    """A solo over a piano playing C7 in the first bar and in the bar of tick ``far``."""
+    bar2 = far - far % 96
+    mid = mido.MidiFile(ticks_per_beat=24)  # MIDI ticks are jazzgen's ticks
+    chords = [(p, s, s + 96) for s in (0, bar2) for p in (48, 52, 55, 58)]
+    mid.tracks += [_track("Solo", solo), _track("Piano", chords)]
+    mid.save(path)
+
+
+def _far_child(far: int, folder: str) -> None:
+    """In the capped child: read the far files; print what the test checks, as JSON."""
+    import json
+    import time
+
+    from jazzgen.model.config import EncodingConfig
+    from jazzgen.model.encoding import Vocabulary, encode
+    from jazzgen.music.notes import bar_spans
+
+    _song(f"{folder}/far.mid", [(72, 0, 24), (74, far, far + 24)], far)
+    began = time.perf_counter()
+    score = read_midi(f"{folder}/far.mid")
+    took = time.perf_counter() - began
+    _song(f"{folder}/held.mid", [(72, 0, far)], far)
+    try:
+        read_midi(f"{folder}/held.mid")
+        held = "read"
+    except ReadError as exc:
+        held = str(exc)
+    print(json.dumps({"took": took, "notes": [[n.start, n.end] for n in score.notes],
+                      "end": score.end, "bars": len(score.bar_starts()),
+                      "spans": len(bar_spans(score)),
+                      "changes": [[c.chord.symbol, c.start, c.end] for c in score.changes],
+                      "tokens": len(encode(score, Vocabulary(EncodingConfig()))),
+                      "held": held}))
+
+
+def test_a_note_after_two_to_the_27_ticks_of_silence_reads_at_once_and_close_by(tmp_path):
+    from fuzz_worker import limited_python
+
+    from jazzgen.music.notes import MAX_PIECE_BARS, MAX_SILENCE_BARS
+
+    out = limited_python(f"import test_io_midi; test_io_midi._far_child({FAR}, "
+                         f"{str(tmp_path)!r})")  # capped at 2 GB: a regression fails here
+    assert out["took"] < 1.0
+    (_, _), (second, _) = out["notes"]
+    # the silence lasts from the end of the first bar's chord to the far bar's chord: 16 bars
+    # at most, and the far note keeps its place in its bar
+    bar2 = second - second % 96
+    assert 96 + (MAX_SILENCE_BARS - 1) * 96 < bar2 <= 96 + MAX_SILENCE_BARS * 96
+    assert second % 96 == FAR % 96 and out["end"] <= (MAX_SILENCE_BARS + 2) * 96
+    assert out["bars"] == out["spans"] <= MAX_SILENCE_BARS + 2 and out["tokens"] < 40
+    assert out["changes"] == [["C7", 0, 96], ["C7", bar2, bar2 + 96]]  # from the piano
+    assert f"too long ({FAR // 96 + 1} bars; the limit is {MAX_PIECE_BARS})" in out["held"]

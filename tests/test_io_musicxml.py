@@ -75,3 +75,28 @@ def test_wjazzd_solo_with_a_five_beat_measure():
     assert any(t.numerator == 5 for t in score.time_signatures)
     assert score.changes[0].chord.symbol == "Eb7"
     assert score.bar_position(253 * 24) == 0
+
+
+ROOTLESS = """<?xml version="1.0" encoding="UTF-8"?>
+<score-partwise version="3.1">
+  <part-list><score-part id="P1"><part-name>Solo</part-name></score-part></part-list>
+  <part id="P1"><measure number="1">
+    <attributes><divisions>1</divisions></attributes>
+    <harmony><kind>dominant</kind></harmony>
+    <note><pitch><step>C</step><octave>4</octave></pitch><duration>4</duration>
+      <type>whole</type></note>
+  </measure></part>
+</score-partwise>
+"""
+"""A chord symbol with a kind and no root: found by the fuzzer (music21's ChordSymbol.root()
+recursed until RecursionError)."""
+
+
+def test_a_chord_symbol_without_a_root_reads_as_no_chord(tmp_path, monkeypatch):
+    path = tmp_path / "rootless.musicxml"
+    path.write_text(ROOTLESS)
+    score = read_musicxml(path)  # the direct reader leaves such a symbol to music21
+    assert [(n.pitch, n.start, n.duration) for n in score.notes] == [(60, 0, 96)]
+    assert score.changes == ()
+    monkeypatch.setenv("JAZZGEN_XML_READER", "music21")
+    assert read_musicxml(path) == score

@@ -227,3 +227,18 @@ def test_wjazzd_solos_read_the_same(monkeypatch, name):
     direct = xml_direct.read_direct(path)
     monkeypatch.setenv("JAZZGEN_XML_READER", "music21")
     assert direct == read_musicxml(path)
+
+
+def test_a_long_silence_is_cut_the_same_way_by_both_readers(tmp_path, monkeypatch):
+    from jazzgen.music.notes import MAX_SILENCE_BARS
+
+    empty = [_rest(8, "whole", ' measure="yes"') for _ in range(100)]
+    path = tmp_path / "gap.musicxml"
+    path.write_text(_score(_attributes() + _note("C", 4, 8, "whole"), *empty,
+                           _note("D", 4, 8, "whole")))
+    assert xml_direct.read_direct(path).notes[1].start == 101 * 96  # read as written, then
+    score = read_musicxml(path)  # cut, as music21's Score is
+    monkeypatch.setenv("JAZZGEN_XML_READER", "music21")
+    assert read_musicxml(path) == score
+    assert [(n.pitch, n.start) for n in score.notes] == [(60, 0), (62, 17 * 96)]
+    assert score.notes[1].start - score.notes[0].end == MAX_SILENCE_BARS * 96

@@ -46,3 +46,30 @@ def test_settings_added_later_read_older_bundles_and_unknown_ones_are_refused():
 def test_bad_settings_are_config_errors(make, message):
     with pytest.raises(ConfigError, match=message):
         make()
+
+
+@pytest.mark.parametrize("cls,data,message", [
+    (ModelConfig, [], r"ModelConfig: settings must be an object, got list"),
+    (ModelConfig, {"lstm_size": "8"}, r"ModelConfig: lstm_size must be an integer, got '8'"),
+    (ModelConfig, {"lstm_size": True}, r"lstm_size must be an integer, got True"),
+    (ModelConfig, {"dropout": None}, r"dropout must be a finite number, got None"),
+    (TrainConfig, {"learning_rate": float("nan")}, r"learning_rate must be a finite number"),
+    (TrainConfig, {"transpose": 1}, r"transpose must be true or false, got 1"),
+    (EncodingConfig, {"durations": [1, 2.5]}, r"durations must be integers, got \[1, 2.5\]"),
+    (EncodingConfig, {"durations": list(range(1, 100))[::-1]}, "durations must be increasing"),
+    (EncodingConfig, {"durations": []}, "durations must be increasing"),  # once an IndexError
+    (EncodingConfig, {"positions": 0}, "positions must be >= 1"),
+], ids=["not an object", "string", "bool for int", "null", "nan", "int for bool", "float list",
+        "decreasing", "empty", "no positions"])
+def test_json_of_the_wrong_type_is_a_config_error_naming_the_setting(cls, data, message):
+    # Found by the fuzzer: these were TypeError, IndexError or AttributeError (or, for NaN,
+    # a config that trained nothing); the bundle loader reported them as a bug.
+    with pytest.raises(ConfigError, match=message):
+        from_dict(cls, data)
+
+
+def test_numbers_read_as_json_writes_them():
+    assert from_dict(TrainConfig, {"learning_rate": 1, "validation_fraction": 0}) == \
+        TrainConfig(learning_rate=1.0, validation_fraction=0.0)
+    with pytest.raises(ConfigError, match="learning rate must be positive and finite"):
+        TrainConfig(learning_rate=float("inf"))

@@ -160,3 +160,16 @@ def _fails(symbol: str) -> bool:
     except ChordSymbolError:
         return True
     return False
+
+
+def test_a_text_longer_than_any_chord_symbol_is_refused_before_parsing():
+    import time
+
+    from jazzgen.music.chords import MAX_SYMBOL_CHARS
+
+    assert parse_chord("Bbmaj7#11/F").bass == 5
+    began = time.perf_counter()
+    for text in ("C" + "add9" * 250_000, "C" + "(" * 10 ** 6):  # once quadratic: minutes
+        with pytest.raises(ChordSymbolError, match=f"longer than {MAX_SYMBOL_CHARS} char"):
+            parse_chord(text)
+    assert time.perf_counter() - began < 1.0

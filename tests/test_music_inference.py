@@ -9,11 +9,14 @@ import mido
 import pytest
 from builders import jazz_standards_symbols
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jazzgen.cli import main
 from jazzgen.io.midi import read_midi
 from jazzgen.music.chords import Chord, parse_chord
-from jazzgen.music.inference import chord_from_pitches
+from jazzgen.music.inference import chord_from_pitches, infer_changes
+from jazzgen.music.notes import Note, Part, Score, TimeSignature
 from jazzgen.music.scales import chord_family
 from jazzgen.music.spelling import root_name
 
@@ -155,3 +158,79 @@ def test_chord_aware_training_on_plain_multitrack_midi(tmp_path):
     enc = encode(load_corpus(corpus).pieces[0][1], Vocabulary(EncodingConfig()))
     assert (enc.roots[:-1, 0] != NO_ROOT).all()  # every step but the end sees a chord
     assert set(np.unique(enc.roots[:-1, 0])) == {2, 7, 0, 9}
+
+
+# ---------------------------------------------------------------- the sweep, checked
+
+
+def _reference_changes(score, parts, window=48):
+    """infer_changes as first written: every note filed under every window it touches (the
+    work grew with how long notes sound), then each window's pitches weighed."""
+    from collections import defaultdict
+
+    from jazzgen.music.chords import ChordChange
+    from jazzgen.music.inference import MIN_SHARE
+    from jazzgen.music.notes import signature_at
+
+    notes = [n for p in parts if not p.is_drum for n in p.notes]
+    if not notes:
+        return ()
+    end = max(n.end for n in notes)
+    starts = []
+    for bar in score.bar_starts(end):
+        sig, _ = signature_at(score.time_signatures, bar)
+        starts.extend(range(bar, min(bar + sig.bar_ticks, end), window))
+    by_window = defaultdict(list)
+    for n in notes:
+        for w in range(n.start // window, (n.end - 1) // window + 1):
+            by_window[w].append(n)
+    changes = []
+    for ws in starts:
+        we = ws + window
+        weight = defaultdict(int)
+        seen = {id(n): n for w in range(ws // window, (we - 1) // window + 1)
+                for n in by_window.get(w, ())}
+        for n in seen.values():
+            overlap = min(n.end, we) - max(n.start, ws)
+            if overlap > 0:
+                weight[n.pitch] = max(weight[n.pitch], overlap)
+        if not weight:
+            continue
+        pitches = [p for p, w in weight.items() if w >= MIN_SHARE * window]
+        if min(weight) not in pitches:
+            pitches.append(min(weight))
+        chord = chord_from_pitches(pitches)
+        if chord is None:
+            continue
+        last = changes[-1] if changes else None
+        if last is not None and last.end == ws and last.chord.pcs == chord.pcs \
+                and last.chord.root == chord.root:
+            changes[-1] = ChordChange(last.start, last.duration + window, last.chord)
+        else:
+            changes.append(ChordChange(ws, window, chord))
+    return tuple(changes)
+
+
+PART_NOTES = st.lists(st.tuples(st.integers(30, 80), st.integers(0, 1500),
+                                st.sampled_from((1, 5, 24, 47, 48, 96, 300, 700))), max_size=25)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.lists(PART_NOTES, min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(1, 400), st.sampled_from(((3, 4), (5, 8), (7, 4), (2, 2)))),
+                max_size=3),
+       st.sampled_from((48, 24, 96, 17)))
+def test_the_sweep_infers_what_filing_every_window_did(parts, meters, window):
+    sigs, t = [TimeSignature(0)], 0
+    for gap, (num, den) in meters:
+        t += gap
+        sigs.append(TimeSignature(t, num, den))
+    score = Score(notes=(Note(60, 0, 10),), time_signatures=tuple(sigs))
+    made = [Part("p", tuple(Note(p, s, d) for p, s, d in notes)) for notes in parts]
+    assert infer_changes(score, made, window) == _reference_changes(score, made, window)
+
+
+def test_notes_held_for_thousands_of_bars_are_not_walked_window_by_window():
+    held = tuple(Note(40 + i % 40, i * 3, 96 * 2_000 - i * 3) for i in range(40))
+    changes = infer_changes(Score(notes=(Note(60, 0, 10),)), [Part("Pad", held)])
+    assert len(changes) <= 3 and changes[-1].end == 96 * 2_000

@@ -19,7 +19,7 @@ from jazzgen.music.chords import Chord, ChordChange
 from jazzgen.music.notes import Note, Part, Score, TimeSignature
 
 READERS = ("music/notes.py", "music/chords.py", "music/spelling.py", "music/inference.py",
-           "io/chord_kinds.py",
+           "io/chord_kinds.py", "io/limits.py",
            "io/midi.py", "io/musicxml.py", "io/xml_direct.py", "io/read.py", "io/cache.py")
 """Source files (under the package) whose code decides what a file reads as."""
 

@@ -17,16 +17,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mido
+from mido.midifiles.meta import KeySignatureError
 
 from jazzgen.errors import ChordSymbolError, InvalidValueError, ReadError
 from jazzgen.io import atomic
+from jazzgen.io.limits import bounded, check_size
 from jazzgen.music.chords import ChordChange, changes_from_marks, parse_chord_or_none
 from jazzgen.music.gm import DRUM_CHANNEL, SOLO_PROGRAM
 from jazzgen.music.inference import infer_changes
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, Score, TimeSignature, monophonic
 
 OUT_TICKS_PER_BEAT = 480  # 20 MIDI ticks per jazzgen tick: exact for the 24-per-beat grid
-MAX_FILE_BYTES = 32 * 1024 * 1024  # reject before reading: no real solo file is this big
 CHORD_TEXT_TYPES = ("marker", "text", "cue_marker")
 MELODY_NAMES = re.compile(
     r"solo|melody|lead|sax|trumpet|tenor|alto|sopran|horn|trombone|flute|clarinet|vocal|voice",
@@ -50,7 +51,8 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None) -> Score:
     """Read a MIDI file into a Score: melody, chords, meter, tempo; other tracks as parts.
 
     ``track`` picks the melody by track index or (part of) its name; by default the most
-    melody-like track is chosen. Raises :class:`~jazzgen.errors.ReadError` naming what is wrong.
+    melody-like track is chosen. Silences longer than ``MAX_SILENCE_BARS`` are cut (see
+    :mod:`jazzgen.io.limits`). Raises :class:`~jazzgen.errors.ReadError` naming what is wrong.
     """
     path = Path(path)
     mid = _open(path)
@@ -82,7 +84,7 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None) -> Score:
                     name = msg.name.strip()
                     if ti == 0 and not title:
                         title = name
-                elif msg.type == "set_tempo" and tempo is None:
+                elif msg.type == "set_tempo" and tempo is None and msg.tempo > 0:
                     tempo = mido.tempo2bpm(msg.tempo)
                 elif msg.type == "time_signature":
                     try:
@@ -129,17 +131,17 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None) -> Score:
         for v in others
     )
     end = max([n.end for n in line] + [n.end for p in parts for n in p.notes])
-    score = Score(
+    score = bounded(Score(
         notes=line,
+        changes=_changes_from_text(texts, end),
         time_signatures=sig_list,
         tempo=round(min(max(tempo or 120.0, 10.0), 1000.0), 3),
         title=title or path.stem,
         parts=parts,
-    )
-    changes = _changes_from_text(texts, end)
-    if not changes:
-        changes = infer_changes(score, [p for p in parts if not p.is_drum])
-    return replace(score, changes=changes)
+    ), path)  # long silences cut before chords are inferred bar by bar
+    if score.changes:
+        return score
+    return replace(score, changes=infer_changes(score, [p for p in score.parts if not p.is_drum]))
 
 
 def _error(path: Path, what: str, reason: str = ReadError.UNREADABLE) -> ReadError:
@@ -149,13 +151,11 @@ def _error(path: Path, what: str, reason: str = ReadError.UNREADABLE) -> ReadErr
 
 def _open(path: Path) -> mido.MidiFile:
     """Open with mido, turning every way a file can be broken into a ReadError."""
+    check_size(path)
     try:
-        size = path.stat().st_size
+        data = path.read_bytes()
     except OSError as exc:
         raise _error(path, f"cannot read ({exc.strerror or exc})") from None
-    if size > MAX_FILE_BYTES:
-        raise _error(path, f"file too large ({size} bytes)")
-    data = path.read_bytes()
     if data[:4] == b"RIFF" and data[8:12] == b"RMID":  # RIFF MIDI wrapper: take the data chunk
         idx = data.find(b"MThd")
         data = data[idx:] if idx >= 0 else b""
@@ -163,7 +163,8 @@ def _open(path: Path) -> mido.MidiFile:
         raise _error(path, "not a MIDI file (no MThd header)")
     try:
         return mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except (OSError, EOFError, ValueError, IndexError, KeyError, TypeError) as exc:
+    except (OSError, EOFError, ValueError, IndexError, KeyError, TypeError,
+            KeySignatureError) as exc:
         reason = str(exc) or type(exc).__name__
         raise _error(path, f"corrupt MIDI ({reason})") from None
 
@@ -171,7 +172,11 @@ def _open(path: Path) -> mido.MidiFile:
 def midi_length_seconds(path: str | os.PathLike) -> float:
     """Length of a MIDI file in seconds, every tempo change honoured (a Score keeps only the
     first tempo, so this asks mido)."""
-    return float(_open(Path(path)).length)
+    path = Path(path)
+    try:
+        return float(_open(path).length)
+    except (ValueError, TypeError) as exc:  # a type 2 file has no single length
+        raise _error(path, f"no length in seconds ({exc})") from None
 
 
 def _close(voices, ti, name, programs, key, start_vel, now, q) -> None:

@@ -18,13 +18,23 @@ from pathlib import Path
 
 from jazzgen.errors import ChordSymbolError, InvalidValueError, ReadError
 from jazzgen.io.chord_kinds import KIND_SUFFIX
+from jazzgen.io.limits import bounded, check_archive, check_size
 from jazzgen.music.chords import Chord, changes_from_marks, parse_chord
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature, monophonic
 
 
 def read_musicxml(path: str | os.PathLike, track: str | int | None = None) -> Score:
-    """Read a MusicXML lead sheet or solo: melody, chord symbols, meter, first tempo."""
+    """Read a MusicXML lead sheet or solo: melody, chord symbols, meter, first tempo; either
+    reader's Score has its long silences cut the same way (see :mod:`jazzgen.io.limits`)."""
     path = Path(path)
+    check_size(path)
+    if path.suffix.lower() == ".mxl":
+        check_archive(path)
+    return bounded(_read_either(path, track), path)
+
+
+def _read_either(path: Path, track: str | int | None) -> Score:
+    """The Score of the direct reader, else of music21 (both give the same)."""
     if os.environ.get("JAZZGEN_XML_READER", "").strip().lower() != "music21":
         from jazzgen.io import xml_direct
 
@@ -36,12 +46,16 @@ def read_musicxml(path: str | os.PathLike, track: str | int | None = None) -> Sc
         from music21 import converter
 
         parsed = converter.parse(str(path), forceSource=True, storePickle=False)
-    except Exception as exc:  # music21 raises many unrelated types for broken files
+        parts = list(getattr(parsed, "parts", [])) or [parsed]
+        return _part_to_score(_pick_part(parts, track, path), parsed, path)
+    except ReadError:
+        raise
+    except InvalidValueError as exc:  # a value no Score holds (a pitch above 127)
+        raise ReadError(f"{path.name}: unreadable MusicXML ({exc})", str(path)) from None
+    except Exception as exc:  # music21 raises many unrelated types for broken files, while
+        # parsing or when asked about what it parsed (a rootless chord symbol recurses)
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise ReadError(f"{path.name}: unreadable MusicXML ({reason})", str(path)) from None
-    parts = list(getattr(parsed, "parts", [])) or [parsed]
-    part = _pick_part(parts, track, path)
-    return _part_to_score(part, parsed, path)
 
 
 def _pick_part(parts, track, path: Path):
@@ -147,6 +161,8 @@ def _ticks(quarter_length) -> int:
 
 def chord_from_music21(cs) -> Chord | None:
     """A music21 ChordSymbol as our Chord, spelt the jazz way (never trusting its figure)."""
+    if not cs.pitches:  # N.C., or a <harmony> without a root (music21's root() recurses)
+        return None
     root = cs.root()
     if root is None:
         return None

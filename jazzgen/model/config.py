@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,11 @@ class EncodingConfig:
             raise ConfigError(f"bad pitch range {self.min_pitch}..{self.max_pitch}")
         if self.max_pitch - self.min_pitch < 12:
             raise ConfigError("the pitch range must span at least an octave")
-        if list(self.durations) != sorted(set(self.durations)) or self.durations[0] != 1:
+        if not self.durations or list(self.durations) != sorted(set(self.durations)) \
+                or self.durations[0] != 1:
             raise ConfigError("durations must be increasing and start at 1 tick")
+        if self.positions < 1:
+            raise ConfigError(f"positions must be >= 1, got {self.positions}")
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,9 @@ class TrainConfig:
                              f"{self.validation_fraction}")
         if not 1 <= self.keys <= 12:
             raise ConfigError(f"keys must be 1..12, got {self.keys}")
-        if self.learning_rate <= 0:
-            raise ConfigError("learning rate must be positive")
+        if not 0 < self.learning_rate < math.inf:
+            raise ConfigError(f"learning rate must be positive and finite, got "
+                              f"{self.learning_rate}")
 
 
 def to_dict(cfg: Any) -> dict:
@@ -94,7 +99,11 @@ def to_dict(cfg: Any) -> dict:
 
 def from_dict(cls: type, data: dict) -> Any:
     """Rebuild a config from JSON data; unknown keys, or missing ones without a default, are
-    an error (a setting added later with a default reads older bundles unchanged)."""
+    an error (a setting added later with a default reads older bundles unchanged), and so is
+    a value of the wrong type: any bad data gives a ConfigError naming the setting."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cls.__name__}: settings must be an object, got "
+                          f"{type(data).__name__}")
     fields = dataclasses.fields(cls)
     names = {f.name for f in fields}
     unknown = set(data) - names
@@ -105,4 +114,30 @@ def from_dict(cls: type, data: dict) -> Any:
     missing = names - set(data) - optional
     if missing:
         raise ConfigError(f"{cls.__name__}: missing settings {sorted(missing)}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    kinds = {f.name: str(f.type) for f in fields}  # annotations are strings here
+    return cls(**{k: _typed(cls.__name__, k, kinds[k], v) for k, v in data.items()})
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _typed(owner: str, name: str, kind: str, value: Any) -> Any:
+    """``value`` as the setting's type (a JSON list as a tuple), else ConfigError."""
+    if kind == "bool":
+        ok, want = isinstance(value, bool), "true or false"
+    elif kind == "int":
+        ok, want = _is_int(value), "an integer"
+    elif kind == "float":
+        ok = _is_int(value) or isinstance(value, float) and math.isfinite(value)
+        want = "a finite number"
+    elif kind.startswith("tuple[int"):
+        ok, want = isinstance(value, list) and all(_is_int(v) for v in value), "integers"
+        value = tuple(value) if ok else value
+    else:
+        ok, want = True, ""
+    if not ok:
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ConfigError(f"{owner}: {name} must be {want}, got {shown}")
+    return value

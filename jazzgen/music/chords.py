@@ -43,6 +43,9 @@ from jazzgen.music.spelling import (
 
 NO_CHORD = "N.C."
 """Symbol used where no chord is sounding."""
+MAX_SYMBOL_CHARS = 40
+"""The longest chord symbol read, in characters (the longest in 1,400 jazz standards has 11):
+a longer text, such as a lyric in a MIDI marker, is refused before it is parsed."""
 
 
 _NOTE = r"([A-G])([b#♭♯]?)"
@@ -292,6 +295,9 @@ def _quality_name(p: _Parts, minor3: bool, seventh: str | None, fifth: set[int],
 def parse_chord(symbol: str) -> Chord:
     """A Chord from a jazz chord symbol such as ``Bb7``, ``C-7``, ``F#m7b5`` or ``C7/E``."""
     text = symbol.strip()
+    if len(text) > MAX_SYMBOL_CHARS:
+        raise ChordSymbolError(f"unknown chord symbol {text[:MAX_SYMBOL_CHARS]!r}... (longer "
+                               f"than {MAX_SYMBOL_CHARS} characters)", text)
     if _NO_CHORD_RE.match(text):
         raise ChordSymbolError(f"unknown chord symbol {text!r} (no chord: use "
                                "parse_chord_or_none)", text)

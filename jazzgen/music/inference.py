@@ -3,14 +3,14 @@ accompaniment parts (piano, guitar, bass) of plain MIDI files."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import bisect
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from jazzgen.music.chords import Chord, ChordChange, parse_chord
-from jazzgen.music.notes import TICKS_PER_BEAT, Part, Score, signature_at
+from jazzgen.music.notes import TICKS_PER_BEAT, Part, Score, bar_meters
 from jazzgen.music.spelling import root_name
 
 MIN_SHARE = 0.25  # a pitch must sound this share of the window to count as a chord tone
@@ -99,35 +99,23 @@ def infer_changes(
     """Chords per ``window`` ticks (default half a 4/4 bar) from the parts' sounding pitches.
 
     Windows start at bar lines. Equal neighbouring chords are merged into one change;
-    windows with too little harmony give no chord.
+    windows with too little harmony give no chord. Costs O(notes log notes) plus, per window,
+    the pitches sounding in it: a note held for many bars is not walked window by window.
     """
-    notes = [n for p in parts if not p.is_drum for n in p.notes]
+    notes = sorted((n.start, n.end, n.pitch) for p in parts if not p.is_drum for n in p.notes)
     if not notes:
         return ()
-    end = max(n.end for n in notes)
+    end = max(n[1] for n in notes)
     starts = []
-    for bar in score.bar_starts(end):
-        sig, _ = signature_at(score.time_signatures, bar)
+    for bar, sig in bar_meters(score, end):
         starts.extend(range(bar, min(bar + sig.bar_ticks, end), window))
-    # Bucket notes by window so that long files stay linear.
-    by_window: dict[int, list] = defaultdict(list)
-    for n in notes:
-        for w in range(n.start // window, (n.end - 1) // window + 1):
-            by_window[w].append(n)
+    weights = _window_weights(notes, sorted(set(starts)), window)
     changes: list[ChordChange] = []
     for ws in starts:
-        we = ws + window
-        weight: dict[int, int] = defaultdict(int)
-        seen = {id(n): n for w in range(ws // window, (we - 1) // window + 1)
-                for n in by_window.get(w, ())}
-        for n in seen.values():
-            overlap = min(n.end, we) - max(n.start, ws)
-            if overlap <= 0:
-                continue
-            weight[n.pitch] = max(weight[n.pitch], overlap)
+        weight = weights.get(ws)
         if not weight:
             continue
-        span = we - ws
+        span = window
         pitches = [p for p, w in weight.items() if w >= MIN_SHARE * span]
         lowest = min(weight)
         if lowest not in pitches:
@@ -143,3 +131,26 @@ def infer_changes(
             changes.append(ChordChange(ws, span, chord))
     return tuple(changes)
 
+
+def _window_weights(notes: list[tuple[int, int, int]], starts: list[int], window: int
+                    ) -> dict[int, dict[int, int]]:
+    """Window start -> {pitch: the longest time one note of that pitch sounds in the window},
+    for sorted (start, end, pitch) ``notes`` and sorted window ``starts``, in one sweep."""
+    onsets = [n[0] for n in notes]
+    reach: dict[int, int] = {}  # pitch -> latest end of its notes begun by the window's start
+    taken = 0  # notes begun so far
+    out: dict[int, dict[int, int]] = {}
+    for ws in starts:
+        we = ws + window
+        while taken < len(notes) and notes[taken][0] <= ws:
+            _, e, p = notes[taken]
+            reach[p] = max(reach.get(p, e), e)
+            taken += 1
+        for p in [p for p, e in reach.items() if e <= ws]:
+            del reach[p]  # ended before this window, so before every later one
+        weight = {p: min(e, we) - ws for p, e in reach.items()}
+        for s, e, p in notes[taken:bisect.bisect_left(onsets, we, taken)]:
+            weight[p] = max(weight.get(p, 0), min(e, we) - s)
+        if weight:
+            out[ws] = weight
+    return out

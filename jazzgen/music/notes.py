@@ -12,13 +12,33 @@ Chords (``Chord``, ``ChordChange``) live in ``jazzgen.music.chords`` beside thei
 from __future__ import annotations
 
 import bisect
+import functools
+import math
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from jazzgen.errors import InvalidValueError
 from jazzgen.music.chords import Chord, ChordChange
 
 TICKS_PER_BEAT = 24
 """Ticks per quarter-note beat."""
+
+MAX_SILENCE_BARS = 16
+"""The longest silence a read piece keeps, in bars of the meter in force there, a bar
+counting as at least 4 beats (so 2/4 or 1/4 meter keeps 64 beats, as 4/4 does).
+
+Where nothing sounds in any part and no chord changes for longer than this (before the first
+note, between notes, or before a time signature after the last one), :func:`cut_silence`
+shortens the stretch to at most this many bars, by whole bars, so every later bar line keeps
+its place in the bar, and moves everything after it earlier. A file whose delta times are
+huge (a note after a 2**27-tick pause) then costs what its notes cost, not its empty bars."""
+
+MAX_PIECE_BARS = 20_000
+"""The most bars a read piece may last once its silences are cut (11 hours of 4/4 at 120
+BPM, far beyond any solo), a bar longer than 8 beats counting as one per 8 beats: every later
+stage's work grows with a piece's length, so a longer file (a note held for a million bars)
+is refused as unreadable. See :func:`length_in_bars`."""
+
 
 @dataclass(frozen=True, slots=True)
 class Note:
@@ -101,9 +121,14 @@ class Score:
         ends = [n.end for n in self.notes] + [c.end for c in self.changes]
         return max(ends, default=0)
 
+    @functools.cached_property
+    def _signature_starts(self) -> list[int]:
+        """Where each time signature starts, listed once (bar_position is asked per beat)."""
+        return [s.start for s in self.time_signatures]
+
     def bar_position(self, tick: int) -> int:
         """Ticks since the start of the bar that ``tick`` falls in."""
-        sig, sig_start = signature_at(self.time_signatures, tick)
+        sig, sig_start = signature_at(self.time_signatures, tick, self._signature_starts)
         return (tick - sig_start) % sig.bar_ticks
 
     def bar_starts(self, end: int | None = None) -> list[int]:
@@ -129,12 +154,25 @@ class Score:
         return replace(self, notes=notes, changes=changes)
 
 
-def signature_at(sigs: tuple[TimeSignature, ...] | list[TimeSignature], tick: int
-                 ) -> tuple[TimeSignature, int]:
+def signature_at(sigs: tuple[TimeSignature, ...] | list[TimeSignature], tick: int,
+                 starts: list[int] | None = None) -> tuple[TimeSignature, int]:
     """The time signature in force at ``tick`` (the first one before it starts) and the tick
-    where its bars are counted from."""
-    idx = max(0, bisect.bisect_right([s.start for s in sigs], tick) - 1)
+    where its bars are counted from. ``starts`` (the signatures' starts) saves a caller that
+    asks often the O(signatures) step of listing them."""
+    starts = [s.start for s in sigs] if starts is None else starts
+    idx = max(0, bisect.bisect_right(starts, tick) - 1)
     return sigs[idx], sigs[idx].start
+
+
+def bar_meters(score: Score, end: int | None = None) -> list[tuple[int, TimeSignature]]:
+    """``score.bar_starts(end)`` with the time signature of each bar, in O(signatures + bars)."""
+    end = score.end if end is None else end
+    sigs = score.time_signatures
+    out: list[tuple[int, TimeSignature]] = []
+    for i, sig in enumerate(sigs):
+        stop = sigs[i + 1].start if i + 1 < len(sigs) else end
+        out.extend((t, sig) for t in range(sig.start, min(stop, end), sig.bar_ticks))
+    return out
 
 
 def chord_at(changes: tuple[ChordChange, ...] | list[ChordChange], tick: int) -> Chord | None:
@@ -174,13 +212,116 @@ def ticks_to_seconds(ticks: int, tempo: float) -> float:
     return ticks / TICKS_PER_BEAT * 60.0 / tempo
 
 
+def piece_end(score: Score) -> int:
+    """Last tick of anything in ``score``: melody, changes and accompaniment parts."""
+    return max([score.end] + [n.end for p in score.parts for n in p.notes])
+
+
+def bar_count(score: Score, end: int | None = None) -> int:
+    """``len(score.bar_starts(end))``, counted per time signature, without listing the bars."""
+    end = score.end if end is None else end
+    sigs = score.time_signatures
+    count = 0
+    for i, sig in enumerate(sigs):
+        stop = min(sigs[i + 1].start if i + 1 < len(sigs) else end, end)
+        if stop > sig.start:
+            count += -(-(stop - sig.start) // sig.bar_ticks)
+    return count
+
+
+def length_in_bars(score: Score) -> int:
+    """How long ``score`` is, as :data:`MAX_PIECE_BARS` counts: its bars up to the end of
+    every part, or its length in bars of 8/4 if that is more (very long bars)."""
+    end = max(piece_end(score), 1)
+    return max(bar_count(score, end), -(-end // (8 * TICKS_PER_BEAT)))
+
+
+def cut_silence(score: Score, max_bars: int = MAX_SILENCE_BARS) -> Score:
+    """``score`` with every silence longer than ``max_bars`` bars cut to at most that many
+    (see :data:`MAX_SILENCE_BARS`); the score itself when there is none.
+
+    Notes of every part, chord changes and time signatures after a cut move earlier by the
+    ticks cut; time signatures inside a silence keep their own bars, nearest the music after
+    it first, and one left no room is dropped (so a silence with meter changes may keep part
+    of a bar more). Costs O(n log n) in notes and events, never a step per tick or bar of
+    silence.
+    """
+    if max_bars < 1:
+        raise InvalidValueError(f"the longest silence must be >= 1 bar, got {max_bars}")
+    sigs = score.time_signatures
+    sig_starts = [s.start for s in sigs]
+    spans = sorted([(n.start, n.end) for n in score.notes]
+                   + [(n.start, n.end) for p in score.parts for n in p.notes]
+                   + [(t, t) for c in score.changes for t in (c.start, c.end)])
+    cuts: list[tuple[int, int]] = []  # removed [start, stop) ticks, in order
+    reach = 0  # where the sound so far ends
+    short = max_bars * 4 * TICKS_PER_BEAT  # no silence this short needs a cut in any meter
+    for start, end in spans:
+        if start - reach > short:
+            cuts += _silence_cuts(sigs, sig_starts, reach, start, max_bars)
+        reach = max(reach, end)
+    if sig_starts[-1] - reach > short:  # a meter change after the music: the silence to it
+        cuts += _silence_cuts(sigs, sig_starts, reach, sig_starts[-1], max_bars)
+    if not cuts:
+        return score
+    firsts = [a for a, _ in cuts]
+    before = [0]  # ticks removed before each cut
+    for a, b in cuts:
+        before.append(before[-1] + b - a)
+
+    def at(tick: int) -> int:
+        k = bisect.bisect_right(firsts, tick) - 1
+        return tick if k < 0 else tick - before[k] - min(tick, cuts[k][1]) + cuts[k][0]
+
+    def moved(notes: tuple[Note, ...]) -> tuple[Note, ...]:
+        return tuple(Note(n.pitch, at(n.start), n.duration, n.velocity) for n in notes)
+
+    changes = tuple(ChordChange(at(c.start), at(c.end) - at(c.start), c.chord)
+                    for c in score.changes)
+    kept = {at(s.start): s for s in sigs}  # a signature moved onto a later one gives way
+    return replace(score, notes=moved(score.notes), changes=changes,
+                   time_signatures=tuple(replace(s, start=t) for t, s in kept.items()),
+                   parts=tuple(replace(p, notes=moved(p.notes)) for p in score.parts))
+
+
+def _silence_cuts(sigs: tuple[TimeSignature, ...], sig_starts: list[int], start: int, stop: int,
+                  max_bars: int) -> list[tuple[int, int]]:
+    """The [start, stop) ticks to remove from the silence ``start``..``stop`` so that it lasts
+    at most ``max_bars`` bars (of at least 4 beats): whole bars from the end of each stretch
+    of one time signature, the stretch nearest ``stop`` keeping its bars first. A stretch
+    left no room goes whole if it begins with its time signature; the first one, whose bars
+    began before the silence, keeps the part of a bar that puts the next change on a bar
+    line."""
+    lo = bisect.bisect_right(sig_starts, start)
+    hi = bisect.bisect_left(sig_starts, stop)
+    if lo == hi:  # one meter throughout (the usual case): whole bars off the end
+        bar = sigs[lo - 1].bar_ticks
+        over = stop - start - max_bars * max(bar, 4 * TICKS_PER_BEAT)
+        return [(stop - bar * -(-over // bar), stop)] if over > 0 else []
+    edges = [start, *sig_starts[lo:hi], stop]
+    meters = [signature_at(sigs, start, sig_starts)[0], *sigs[lo:hi]]
+    budget: int | Fraction = max_bars  # bars left; a Fraction once a stretch took part of one
+    out = []
+    for i in reversed(range(len(meters))):
+        length, bar = edges[i + 1] - edges[i], meters[i].bar_ticks
+        unit = max(bar, 4 * TICKS_PER_BEAT)  # what one bar of the budget allows
+        cut = min(length, bar * max(0, math.ceil(Fraction(length - budget * unit, bar))))
+        if i == 0 and meters[0].start != start:  # its bars began before the silence: keep
+            cut = min(cut, bar * (length // bar))  # the next meter change on a bar line
+        if cut:
+            out.append((edges[i + 1] - cut, edges[i + 1]))
+        if i:
+            budget = max(Fraction(0), budget - Fraction(length - cut, unit))
+    return out[::-1]
+
+
 def bar_spans(score: Score) -> list[tuple[int, int, int]]:
     """Every bar of ``score`` as (start, stop, beat) ticks, the last bar completed.
 
     The beat is a quarter note, or a dotted quarter in 6/8, 9/8 and 12/8.
     """
-    starts = score.bar_starts(max(score.end, 1))
-    sigs = [signature_at(score.time_signatures, t)[0] for t in starts]
+    bars = bar_meters(score, max(score.end, 1))
+    starts, sigs = [t for t, _ in bars], [sig for _, sig in bars]
     stops = starts[1:] + [starts[-1] + sigs[-1].bar_ticks]
     beats = [TICKS_PER_BEAT * 3 // 2 if s.denominator == 8 and s.numerator in (6, 9, 12)
              else TICKS_PER_BEAT for s in sigs]
