@@ -81,3 +81,41 @@ def test_transposed_encoding_equals_encoding_the_transposed_score(shift):
 def test_pitches_outside_the_range_fold_by_octaves():
     assert V.pitch_of(V.pitch_id(10)) == 22 + 12  # 10 -> 22 -> 34 (range starts at 28)
     assert V.pitch_of(V.pitch_id(120)) == 96
+
+
+def _next_chord_by_scan(changes, tick):
+    """The next-chord rule written as a plain scan (what Conditioner looks up in O(1))."""
+    cur = next((c.chord for c in changes if c.start <= tick < c.end), None)
+    later = [c for c in changes if c.start > tick] if cur is None else \
+        [c for c in changes if c.start > tick and (c.chord.pcs != cur.pcs
+                                                   or c.chord.root != cur.root)]
+    return cur, (later[0].chord if later else None)
+
+
+def test_the_next_chord_lookup_agrees_with_a_scan_over_gaps_and_repeats():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jazzgen.model.encoding import NO_ROOT, Conditioner
+    from jazzgen.music.chords import ChordChange, parse_chord
+    from jazzgen.music.notes import TimeSignature
+
+    symbols = [parse_chord(s) for s in ("C7", "C7", "Dm7", "G7", "C7(9)")]
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 4), st.integers(1, 48), st.integers(0, 24)),
+                    max_size=12), st.integers(0, 700))
+    def check(spec, tick):
+        changes, t = [], 0
+        for k, dur, gap in spec:
+            t += gap
+            changes.append(ChordChange(t, dur, symbols[k]))
+            t += dur
+        cond = Conditioner(changes, (TimeSignature(0),), 192)
+        _, (root, next_root), pcs = cond.features(tick)
+        cur, nxt = _next_chord_by_scan(changes, tick)
+        assert root == (NO_ROOT if cur is None else cur.root)
+        assert next_root == (NO_ROOT if nxt is None else nxt.root)
+        assert set((pcs[12:].nonzero()[0]).tolist()) == (set() if nxt is None else set(nxt.pcs))
+
+    check()

@@ -25,8 +25,9 @@ def test_an_index_round_trips_through_the_bundle_folder(tmp_path):
 @pytest.mark.parametrize("arrays,message", [
     ({"hashes": np.arange(3, dtype=np.uint64)}, "expected arrays"),
     ({"hashes": np.arange(3, dtype=np.uint64), "window": np.array([5])}, "windows of"),
-    ({"hashes": np.arange(3.0), "window": np.array([8])}, "uint64"),
-    ({"hashes": np.array(["a"], object), "window": np.array([8])}, "not a readable"),
+    ({"hashes": np.arange(3.0), "window": np.array([8])}, "is float64"),
+    ({"hashes": np.arange(3, dtype=np.int64), "window": np.array([8])}, "uint64"),
+    ({"hashes": np.array(["a"], object), "window": np.array([8])}, "object"),
 ])
 def test_a_bad_index_names_the_file_and_what_is_wrong(tmp_path, arrays, message):
     np.savez(tmp_path / QUOTES_FILE, **arrays)
@@ -37,5 +38,17 @@ def test_a_bad_index_names_the_file_and_what_is_wrong(tmp_path, arrays, message)
 
 def test_random_bytes_are_not_an_index(tmp_path):
     (tmp_path / QUOTES_FILE).write_bytes(np.random.default_rng(0).bytes(300))
-    with pytest.raises(BundleError, match="not a readable quote index"):
+    with pytest.raises(BundleError, match="not a readable archive"):
+        load_quotes(tmp_path)
+
+
+def test_a_damaged_compressed_index_is_a_bundle_error(tmp_path):
+    from builders import random_line
+
+    path = save_quotes(tmp_path, index_scores([random_line(i, bars=8) for i in range(4)]))
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 16] = bytes(16)  # zeros inside the deflate stream
+    path.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match=QUOTES_FILE):
         load_quotes(tmp_path)

@@ -156,22 +156,30 @@ class Conditioner:
         self.changes = list(changes)
         self.starts = [c.start for c in self.changes]
         self.sigs = tuple(time_signatures)
+        self.sig_starts = [s.start for s in self.sigs]
         self.positions = positions
+        # For each change, the index of the first later change whose chord differs (root or
+        # pitch classes), worked out once backwards so a lookup costs no scan.
+        n = len(self.changes)
+        self.next_diff: list[int | None] = [None] * n
+        for i in range(n - 2, -1, -1):
+            a, b = self.changes[i].chord, self.changes[i + 1].chord
+            self.next_diff[i] = i + 1 if (a.pcs != b.pcs or a.root != b.root) \
+                else self.next_diff[i + 1]
 
     def features(self, tick: int) -> tuple[int, tuple[int, int], np.ndarray]:
         """(bar position, (root, next root), 24 pitch-class flags) at ``tick``."""
-        sig, sig_start = signature_at(self.sigs, tick)
+        sig, sig_start = signature_at(self.sigs, tick, self.sig_starts)
         pos = min((tick - sig_start) % sig.bar_ticks, self.positions - 1)
         pcs = np.zeros(CHORD_FEATURES, dtype=np.uint8)
         idx = bisect.bisect_right(self.starts, tick) - 1
         cur: Chord | None = None
         if idx >= 0 and self.changes[idx].start <= tick < self.changes[idx].end:
             cur = self.changes[idx].chord
-        nxt: Chord | None = None
-        for c in self.changes[idx + 1:]:  # the next chord that differs from this one
-            if cur is None or c.chord.pcs != cur.pcs or c.chord.root != cur.root:
-                nxt = c.chord
-                break
+        # the next chord: after a gap the next change, else the next one that differs
+        j = (idx + 1 if idx + 1 < len(self.changes) else None) if cur is None \
+            else self.next_diff[idx]
+        nxt: Chord | None = None if j is None else self.changes[j].chord
         root = NO_ROOT if cur is None else cur.root
         next_root = NO_ROOT if nxt is None else nxt.root
         if cur is not None:

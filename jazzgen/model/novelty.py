@@ -4,7 +4,6 @@ can say how much it quoted and keep quotes short (see :mod:`jazzgen.music.quotes
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,10 +11,13 @@ import numpy as np
 
 from jazzgen.errors import BundleError
 from jazzgen.io import atomic
+from jazzgen.model.bundle import read_arrays
 from jazzgen.music.notes import Score
 from jazzgen.music.quotes import WINDOW, QuoteIndex
 
 QUOTES_FILE = "quotes.npz"
+MAX_QUOTE_BYTES = 256 * 1024 * 1024
+"""The largest quote index read (32 million runs: a corpus of about 30 million notes)."""
 
 
 def index_scores(scores: Iterable[Score]) -> QuoteIndex:
@@ -38,14 +40,11 @@ def load_quotes(bundle_dir: str | os.PathLike) -> QuoteIndex | None:
     path = Path(bundle_dir) / QUOTES_FILE
     if not path.exists():
         return None
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if sorted(npz.files) != ["hashes", "window"]:
-                raise BundleError(f"{path}: expected arrays 'hashes' and 'window', found "
-                                  f"{sorted(npz.files)}")
-            window, hashes = npz["window"], npz["hashes"]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise BundleError(f"{path}: not a readable quote index ({exc})") from None
+    arrays = read_arrays(path, None, kinds="ui", max_bytes=MAX_QUOTE_BYTES)
+    if sorted(arrays) != ["hashes", "window"]:
+        raise BundleError(f"{path}: expected arrays 'hashes' and 'window', found "
+                          f"{sorted(arrays)}")
+    window, hashes = arrays["window"], arrays["hashes"]
     if window.shape != (1,) or int(window[0]) != WINDOW:
         raise BundleError(f"{path}: windows of {window.tolist()} intervals; this jazzgen uses "
                           f"{WINDOW}")
