@@ -115,6 +115,27 @@ def test_errors_are_one_line_with_exit_1(tmp_path, tiny_model):
     assert r.exit_code == 2  # usage error
 
 
+def test_train_checkpoint_interval_reaches_the_library(monkeypatch):
+    from pathlib import Path
+
+    from jazzgen.corpus.loader import Corpus
+    from jazzgen.model import train as train_mod
+
+    got = []
+
+    def fake_train(corpus, model, **kwargs):
+        got.append(kwargs["checkpoint_every"])
+        return train_mod.TrainResult(Path(model), Corpus(str(corpus), (), ()), 1, 1, None,
+                                     None, 0, 0)
+
+    monkeypatch.setattr(train_mod, "train", fake_train)
+    assert run("train").exit_code == 0
+    assert run("train", "--checkpoint-every", 0).exit_code == 0
+    assert got == [train_mod.DEFAULT_CHECKPOINT_EVERY, 0]
+    r = CliRunner().invoke(main, ["train", "--checkpoint-every", "-1"])
+    assert r.exit_code == 2 and "--checkpoint-every" in r.output
+
+
 def test_stats_reports_corpus_and_skips(tmp_path):
     write_corpus(tmp_path / "c", n=2)
     (tmp_path / "c" / "junk.mid").write_bytes(b"junk")

@@ -1,44 +1,177 @@
-"""jazzgen.model.train: fitting the LSTM, checkpoints every epoch and resuming, the summary."""
+"""jazzgen.model.train: fitting the LSTM, checkpoints every N steps and every epoch, resuming
+(after a crash or a kill -9) at the same step with the same result, the summary."""
 
 import json
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 from builders import motif_line
 
 from jazzgen.corpus.loader import Corpus
+from jazzgen.errors import ConfigError
+from jazzgen.model.config import ModelConfig, TrainConfig
 from jazzgen.model.train import TrainResult
+
+# Tiny but complete: dropout on (random masks a resume must replay), 9 steps an epoch on the
+# tiny corpus, validation on, no early stop. OPTIONS is the same setup for `jazzgen train`.
+MCFG = ModelConfig(embedding_size=8, lstm_size=8, lstm_layers=1, dropout=0.2)
+TCFG = TrainConfig(epochs=3, sequence_length=32, batch_size=16, patience=10)
+OPTIONS = ["--epochs", "3", "--sequence-length", "32", "--batch-size", "16", "--patience", "10",
+           "--lstm-size", "8", "--lstm-layers", "1", "--embedding-size", "8", "--dropout", "0.2"]
+RESUMED = re.compile(r"Resuming from the checkpoint after epoch (\d+), step (\d+)")
+
+
+def _weights(bundle: Path) -> dict[str, np.ndarray]:
+    with np.load(bundle / "weights.npz") as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def _history(bundle: Path) -> dict:
+    return json.loads((bundle / "history.json").read_text())
+
+
+def _train_uninterrupted(corpus: Path, out: Path) -> Path:
+    """The setup trained in one go, checkpointing at epoch ends only."""
+    from jazzgen.model.train import train
+
+    train(corpus, out, model_cfg=MCFG, train_cfg=TCFG, log=lambda _m: None, verbose=0,
+          checkpoint_every=0)
+    assert _history(out)["epochs"].keys() == {"1", "2", "3"}
+    return out
+
+
+def _same_run(bundle: Path, reference: Path) -> None:
+    """Bit for bit the same weights, and the same losses in every epoch."""
+    got, want = _weights(bundle), _weights(reference)
+    assert got.keys() == want.keys()
+    assert all(np.array_equal(got[k], want[k]) for k in want)
+    assert _history(bundle) == _history(reference)
+
+
+def _check_complete(ckpt: Path, bundle: Path) -> None:
+    """Whatever a kill left loads: state.json, every file in the checkpoint folder, the bundle.
+    Only temporary names (a leading dot; never read, removed on resume) may be partial."""
+    import h5py
+
+    from jazzgen.model.backend import import_keras
+    from jazzgen.model.bundle import load_bundle
+
+    keras = import_keras()
+
+    if ckpt.exists():
+        names = sorted(p.name for p in ckpt.iterdir() if not p.name.startswith("."))
+        state = json.loads((ckpt / "state.json").read_text())
+        assert {state["model"], state.get("best_file", "state.json")} <= set(names)
+        for name in names:
+            if name.endswith(".keras"):
+                keras.models.load_model(ckpt / name, safe_mode=True)
+            elif name.endswith(".h5"):
+                with h5py.File(ckpt / name, "r") as h5:
+                    h5.visititems(lambda _k, v: v[()] if isinstance(v, h5py.Dataset) else None)
+            else:
+                assert name == "state.json", name
+    if bundle.exists():
+        load_bundle(bundle)
 
 
 @pytest.mark.slow
-def test_interrupted_training_resumes_from_checkpoint(tmp_path, tiny_corpus, monkeypatch):
-    from jazzgen.model import train as train_mod
-    from jazzgen.model.config import ModelConfig, TrainConfig
+def test_kill_9_at_random_instants_then_the_same_command_finishes_the_same_run(
+        tmp_path, tiny_corpus):
+    """Killed three times at random instants (in a step, in a checkpoint write), each time
+    after it checkpointed at least once, the run resumes where its last checkpoint was, and
+    ends with the weights and losses of the run that was never interrupted."""
+    from click.testing import CliRunner
 
-    mcfg = ModelConfig(embedding_size=8, lstm_size=8, lstm_layers=1)
-    tcfg = TrainConfig(epochs=3, sequence_length=32, batch_size=16, patience=5)
-    real = train_mod._CheckpointerMixin.on_epoch_end
+    from jazzgen.cli import main
 
-    def crash_after_epoch_2(self, epoch, logs=None):
-        real(self, epoch, logs)
-        if epoch + 1 == 2:
-            raise KeyboardInterrupt  # as if Ctrl-C arrived right after the checkpoint
+    model, ckpt = tmp_path / "m", tmp_path / "m.checkpoint"
+    cmd = [sys.executable, "-m", "jazzgen", "train", "--corpus", str(tiny_corpus), "--model",
+           str(model), *OPTIONS, "--quiet"]
+    rng = random.Random(7)
 
-    monkeypatch.setattr(train_mod._CheckpointerMixin, "on_epoch_end", crash_after_epoch_2)
-    with pytest.raises(KeyboardInterrupt):
-        train_mod.train(tiny_corpus, tmp_path / "m", model_cfg=mcfg, train_cfg=tcfg,
-                        log=lambda m: None, verbose=0)
-    state = json.loads((tmp_path / "m.checkpoint" / "state.json").read_text())
-    assert state["epoch"] == 2 and not (tmp_path / "m").exists()
-    monkeypatch.setattr(train_mod._CheckpointerMixin, "on_epoch_end", real)
-    logs = []
-    res = train_mod.train(tiny_corpus, tmp_path / "m", model_cfg=mcfg, train_cfg=tcfg,
-                          log=logs.append, verbose=0)
-    assert res.resumed_from == 2 and "after epoch 2" in logs[0]
-    assert res.epochs_run == 3
-    hist = json.loads((tmp_path / "m" / "history.json").read_text())
-    assert sorted(hist["epochs"]) == ["1", "2", "3"]
-    assert not (tmp_path / "m.checkpoint").exists()
+    def position():
+        try:
+            state = json.loads((ckpt / "state.json").read_text())
+        except FileNotFoundError:
+            return None
+        return state["epoch"], state["step"]
+
+    # The uninterrupted run trains in this process while the first launch imports TensorFlow
+    # (each uses about one core); it must end before this process touches Keras itself.
+    with ThreadPoolExecutor(1) as pool:
+        reference = pool.submit(_train_uninterrupted, tiny_corpus, tmp_path / "uninterrupted")
+        for kill in range(3):
+            start = position()
+            with open(tmp_path / f"run{kill}.log", "w+") as out:
+                proc = subprocess.Popen([*cmd, "--checkpoint-every", "1"], stdout=out,
+                                        stderr=subprocess.STDOUT)
+                deadline = time.monotonic() + 120
+                while position() in (None, start):  # until this process has checkpointed
+                    assert proc.poll() is None and time.monotonic() < deadline, out.read()
+                    time.sleep(0.01)
+                time.sleep(rng.uniform(0, 0.3))  # then anywhere: inside a step or a write
+                assert proc.poll() is None, "the run ended before its kill: more epochs"
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                out.seek(0)
+                resumed = RESUMED.search(out.read())
+            assert (tuple(map(int, resumed.groups())) if resumed else None) == start
+            reference.result()
+            _check_complete(ckpt, model)
+    last = position()
+    assert last is not None and last[0] < TCFG.epochs
+
+    # the interval is no part of the setup: another one resumes the same run
+    r = subprocess.run([*cmd, "--checkpoint-every", "3"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    resumed = RESUMED.search(r.stderr)
+    assert resumed and tuple(map(int, resumed.groups())) == last
+    assert f"resumed after epoch {last[0]}" in r.stdout
+    assert not ckpt.exists()
+    _same_run(model, reference.result())
+    g = CliRunner().invoke(main, ["generate", "--model", str(model), "--bars", "2", "--seed",
+                                  "1", "-o", str(tmp_path / "solo.mid")])
+    assert g.exit_code == 0, g.output
+    assert (tmp_path / "solo.mid").stat().st_size > 0
+
+
+def test_checkpoint_state_is_used_only_for_the_same_setup_with_its_files(tmp_path):
+    from jazzgen.model.train import _read_state
+
+    state = {"fingerprint": "abc", "epoch": 2, "step": 5, "history": {}, "best": 1.0,
+             "best_epoch": 2, "wait": 0, "model": "model-0002-000005.keras",
+             "best_file": "best-0002.weights.h5"}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    assert _read_state(tmp_path, "abc") is None  # the files it names are missing
+    for name in (state["model"], state["best_file"]):
+        (tmp_path / name).write_bytes(b"x")
+    assert _read_state(tmp_path, "abc") == state
+    assert _read_state(tmp_path, "another setup") is None
+    (tmp_path / "state.json").write_text('{"fingerprint": "abc", "epo')  # never written so
+    assert _read_state(tmp_path, "abc") is None
+    # an epoch-end checkpoint of an earlier jazzgen: fixed names, no step
+    old = {k: state[k] for k in ("fingerprint", "epoch", "history", "best", "best_epoch", "wait")}
+    (tmp_path / "state.json").write_text(json.dumps(old))
+    (tmp_path / "last.keras").write_bytes(b"x")
+    (tmp_path / "best.weights.h5").write_bytes(b"x")
+    assert _read_state(tmp_path, "abc") == old | {
+        "step": 0, "model": "last.keras", "best_file": "best.weights.h5"}
+
+
+def test_a_negative_checkpoint_interval_is_refused(tmp_path):
+    from jazzgen.model.train import train
+
+    with pytest.raises(ConfigError, match="-1"):
+        train(tmp_path, tmp_path / "m", checkpoint_every=-1)
 
 
 def _result(**kw) -> TrainResult:
@@ -57,4 +190,6 @@ def test_summary_says_what_the_run_did():
     ]
     resumed = _result(resumed_from=2, valid_nll=None, unigram_nll=None).summary()
     assert resumed[1] == "Epochs run: 3 (best 2), resumed after epoch 2"
+    assert _result(resumed_from=0, resumed_step=40).summary()[1] == \
+        "Epochs run: 3 (best 2), resumed after epoch 0, step 40"
     assert not any("Validation" in line for line in resumed)

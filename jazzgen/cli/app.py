@@ -59,22 +59,26 @@ def main() -> None:
 @training_options
 @track_option()
 @click.option("--fresh", is_flag=True, help="Ignore an interrupted run's checkpoint.")
+@click.option("--checkpoint-every", type=click.IntRange(0), default=100, show_default=True,
+              metavar="STEPS", help="Checkpoint every STEPS training steps as well as after "
+              "every epoch (0: after epochs only).")
 @click.option("-q", "--quiet", is_flag=True, help="No per-epoch progress.")
-def train(corpus, model, model_cfg, train_cfg, track, fresh, quiet) -> None:
+def train(corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, quiet) -> None:
     """Train the LSTM on a corpus and write a model bundle.
 
     \b
     Example:
       jazzgen train --corpus midi_corpus --model models/default --epochs 20 --seed 1
 
-    An interrupted run (Ctrl-C, a crash) resumes from its last checkpoint when the same
-    command is run again.
+    An interrupted run (Ctrl-C, a crash, kill -9) resumes from its last checkpoint, at most
+    --checkpoint-every steps back, when the same command is run again.
     """
     from jazzgen.model.train import train as run_training
 
     result = run_training(corpus, model, model_cfg=model_cfg, train_cfg=train_cfg, track=track,
                           progress=progress("Reading corpus"), log=err,
-                          verbose=0 if quiet else 2, resume=not fresh)
+                          verbose=0 if quiet else 2, resume=not fresh,
+                          checkpoint_every=checkpoint_every)
     report_skipped(result.corpus)
     for line in result.summary():
         click.echo(line)

@@ -1,13 +1,16 @@
-"""Training data: pieces split into training and validation, keys, and windows.
+"""Training data: pieces split into training and validation, keys, windows, the order the
+windows are visited in, and the tf.data pipeline that feeds them to Keras.
 
 Encoded pieces are split by piece (never inside one), the training side is transposed to
 other keys, and both are cut into fixed-length windows whose targets are the inputs
-shifted by one step.
+shifted by one step. Each epoch visits the training windows in an order drawn from the seed
+and the epoch number alone, so a run resumed in the middle of an epoch sees the batches it
+would have seen uninterrupted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,29 @@ def split_pieces(n: int, fraction: float, seed: int) -> tuple[list[int], list[in
     n_val = int(round(n * fraction))
     n_val = min(max(n_val, 1), n - 1) if fraction > 0 and n >= 2 else 0
     return sorted(order[n_val:]), sorted(order[:n_val])
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The order (a permutation of ``range(n)``, int64) in which epoch ``epoch`` (0-based)
+    visits ``n`` training windows: a function of ``(seed, epoch)`` only, so it is the same
+    whether or not the run was interrupted before that epoch."""
+    if n < 0 or seed < 0 or epoch < 0:
+        raise ValueError(f"window count, seed and epoch must be >= 0, got {n}, {seed}, {epoch}")
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def batch_count(n: int, batch_size: int) -> int:
+    """Batches (training steps) in an epoch over ``n`` windows; the last may be short."""
+    return -(-n // batch_size)
+
+
+def remaining_order(n: int, batch_size: int, seed: int, epoch: int, step: int) -> np.ndarray:
+    """The windows epoch ``epoch`` still visits after its first ``step`` batches: the tail of
+    :func:`epoch_order`, so batch ``step`` onwards is cut exactly where it would have been."""
+    if not 0 <= step <= batch_count(n, batch_size):
+        raise ValueError(f"step {step} is outside an epoch of "
+                         f"{batch_count(n, batch_size)} steps")
+    return epoch_order(n, seed, epoch)[step * batch_size:]
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,53 @@ def make_windows(pieces: Sequence[Features], length: int, stride: int | None = N
         out.weights[r, max(0, seen_until.get(id(enc), 0) - s):k] = 1.0
         seen_until[id(enc)] = s + k
     return out
+
+
+def make_dataset(windows: Windows, batch_size: int, shuffle_seed: int | None = None,
+                 epoch: int = 0, start_step: int = 0):
+    """A tf.data pipeline over the windows, with the autotuner's end-of-epoch stall off.
+
+    With ``shuffle_seed`` it yields epoch ``epoch``'s batches (order :func:`epoch_order`)
+    from batch ``start_step`` on; without, the windows in their own order. See
+    :func:`epoch_datasets` for several epochs.
+    """
+    return epoch_datasets(windows, batch_size, shuffle_seed)(epoch, start_step)
+
+
+def epoch_datasets(windows: Windows, batch_size: int, shuffle_seed: int | None
+                   ) -> Callable[[int, int], object]:
+    """``(epoch, start_step) -> tf.data.Dataset`` of that epoch's batches from that step on
+    (see :func:`make_dataset`), the windows copied into TensorFlow once for all epochs.
+
+    Each batch is a gather of its window indices, so an epoch's order costs no copy of the
+    data, and skipping the batches a resumed run has done slices the order: it reads nothing.
+    """
+    import tensorflow as tf
+
+    f = windows.features
+    with tf.device("/CPU:0"):  # host memory, where tf.data runs, also beside a GPU
+        # chord pitch classes stay uint8 here (4x smaller), float32 per batch
+        x = {"tokens": tf.constant(f.tokens), "pos": tf.constant(f.pos),
+             "roots": tf.constant(f.roots), "pcs": tf.constant(f.pcs)}
+        y, w = tf.constant(windows.targets), tf.constant(windows.weights)
+
+    def gather(idx):
+        batch = {k: tf.gather(v, idx) for k, v in x.items()}
+        batch["pcs"] = tf.cast(batch["pcs"], tf.float32)
+        return batch, tf.gather(y, idx), tf.gather(w, idx)
+
+    opts = tf.data.Options()
+    opts.autotune.enabled = False
+    opts.deterministic = True
+
+    def dataset(epoch: int, start_step: int = 0):
+        n = len(windows)
+        order = np.arange(n) if shuffle_seed is None else remaining_order(
+            n, batch_size, shuffle_seed, epoch, start_step)
+        ds = tf.data.Dataset.from_tensor_slices(order.astype(np.int64)).batch(batch_size)
+        return ds.map(gather).prefetch(1).with_options(opts)
+
+    return dataset
 
 
 def _shifts(cfg: TrainConfig, rng: np.random.Generator) -> list[int]:
