@@ -194,12 +194,14 @@ def test_the_longest_quote_is_printed_and_max_copy_keeps_it_short(tmp_path, tiny
     from jazzgen.model.novelty import index_scores, save_quotes
 
     args = ["--chords", "Dm7 G7 | Cmaj7 |", "--bars", 8, "--seed", 2, "--no-band"]
-    r = CliRunner().invoke(main, ["generate", "--model", str(tiny_model), "--max-copy", "8",
-                                  "-o", str(tmp_path / "x.mid")])
-    assert r.exit_code == 1 and "has no index of its training solos" in r.output
-    assert "longest quote" not in gen("--model", tiny_model, *args, "-o", tmp_path / "a.mid").output
     model = tmp_path / "m"
     shutil.copytree(tiny_model, model)
+    assert (model / "quotes.npz").is_file()  # training writes the index of its solos
+    (model / "quotes.npz").unlink()  # a bundle from before the index
+    r = CliRunner().invoke(main, ["generate", "--model", str(model), "--max-copy", "8",
+                                  "-o", str(tmp_path / "x.mid")])
+    assert r.exit_code == 1 and "has no index of its training solos" in r.output
+    assert "longest quote" not in gen("--model", model, *args, "-o", tmp_path / "a.mid").output
     # index the solo the model is about to play: it then quotes it whole
     save_quotes(model, index_scores([read_midi(tmp_path / "a.mid")]))
     r = gen("--model", model, *args, "-o", tmp_path / "b.mid")

@@ -193,3 +193,22 @@ def test_summary_says_what_the_run_did():
     assert _result(resumed_from=0, resumed_step=40).summary()[1] == \
         "Epochs run: 3 (best 2), resumed after epoch 0, step 40"
     assert not any("Validation" in line for line in resumed)
+
+
+@pytest.mark.slow
+def test_the_bundle_carries_the_quote_index_of_its_training_pieces_only(tiny_model,
+                                                                        tiny_corpus):
+    import json
+
+    from jazzgen.corpus.loader import load_corpus
+    from jazzgen.model.novelty import index_scores, load_quotes
+
+    info = json.loads((tiny_model / "corpus.json").read_text())
+    pieces = {str(Path(p).relative_to(tiny_corpus)): s for p, s in load_corpus(tiny_corpus).pieces}
+    assert info["valid"] and set(info["train"]) | set(info["valid"]) == set(pieces)
+    stored = load_quotes(tiny_model)
+    want = index_scores(pieces[name] for name in info["train"])
+    assert np.array_equal(stored.hashes, want.hashes) and len(stored) > 0
+    for name in info["train"]:
+        line = [n.pitch for n in pieces[name].notes]
+        assert stored.longest(line) == len(line)

@@ -27,6 +27,7 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,10 @@ class Bundle:
 def save_bundle(
     path: str | os.PathLike, keras_model, vocab: Vocabulary, model_cfg: ModelConfig,
     train_cfg: TrainConfig, history: dict, corpus_info: dict, meta: dict,
+    extras: Callable[[Path], object] | None = None,
 ) -> Path:
-    """Write the bundle directory atomically (replacing any older bundle at ``path``)."""
+    """Write the bundle directory atomically (replacing any older bundle at ``path``);
+    ``extras`` is called with the unfinished folder to add more files before the swap."""
     path = Path(path)
     tmp = atomic.temp_dir_beside(path)
     keras_model.save(tmp / "model.keras")
@@ -98,6 +101,8 @@ def save_bundle(
     (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (tmp / "history.json").write_text(json.dumps(history, indent=2) + "\n")
     (tmp / "corpus.json").write_text(json.dumps(corpus_info, indent=2) + "\n")
+    if extras is not None:
+        extras(tmp)
     return atomic.replace_dir(tmp, path)
 
 

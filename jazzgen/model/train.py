@@ -37,6 +37,7 @@ from jazzgen.io import atomic
 from jazzgen.model.bundle import save_bundle
 from jazzgen.model.config import EncodingConfig, ModelConfig, TrainConfig, to_dict
 from jazzgen.model.encoding import Vocabulary
+from jazzgen.model.novelty import index_scores, save_quotes
 from jazzgen.model.windows import (
     TrainingData,
     Windows,
@@ -242,8 +243,10 @@ def train(
         "skipped": [{"file": _rel(s.path, corpus_dir), "reason": s.reason, "detail": s.detail}
                     for s in corpus.skipped],
     }
+    trained = set(data.train_pieces)  # their quote index: intervals need one key only
+    quotes = index_scores(s for p, s in corpus.pieces if p in trained)
     bundle = save_bundle(model_dir, export, vocab, model_cfg, train_cfg, history, corpus_info,
-                         meta)
+                         meta, extras=lambda folder: save_quotes(folder, quotes))
     shutil.rmtree(ckpt_dir, ignore_errors=True)
     return TrainResult(
         bundle=bundle, corpus=corpus, epochs_run=state["epoch"], best_epoch=state["best_epoch"],
