@@ -54,7 +54,8 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     assert r.exit_code == 0, r.output
     assert "Validation NLL per event" in r.output and "unigram baseline" in r.output
     assert sorted(p.name for p in model.iterdir()) == [
-        "config.json", "corpus.json", "history.json", "model.keras", "vocab.json", "weights.npz"]
+        "config.json", "corpus.json", "history.json", "model.keras", "quotes.npz", "vocab.json",
+        "weights.npz"]
     assert not (tmp_path / "m.checkpoint").exists()
     hist = json.loads((model / "history.json").read_text())
     assert len(hist["epochs"]) == 1 and hist["valid_nll_per_event"] > 0
