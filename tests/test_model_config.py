@@ -73,3 +73,28 @@ def test_numbers_read_as_json_writes_them():
         TrainConfig(learning_rate=1.0, validation_fraction=0.0)
     with pytest.raises(ConfigError, match="learning rate must be positive and finite"):
         TrainConfig(learning_rate=float("inf"))
+
+
+@pytest.mark.parametrize("cls,field,most", [
+    ("ModelConfig", "lstm_size", "MAX_LSTM_SIZE"), ("ModelConfig", "lstm_layers",
+                                                    "MAX_LSTM_LAYERS"),
+    ("ModelConfig", "embedding_size", "MAX_EMBEDDING_SIZE"),
+    ("TrainConfig", "epochs", "MAX_EPOCHS"), ("TrainConfig", "batch_size", "MAX_BATCH_SIZE"),
+    ("TrainConfig", "sequence_length", "MAX_SEQUENCE_LENGTH"),
+])
+def test_sizes_have_a_stated_ceiling(cls, field, most):
+    from jazzgen.model import config
+
+    limit = getattr(config, most)
+    assert getattr(getattr(config, cls)(**{field: limit}), field) == limit
+    with pytest.raises(ConfigError, match=f"{field} may be at most {limit}"):
+        getattr(config, cls)(**{field: limit + 1})
+
+
+def test_the_train_command_states_the_size_ceilings_before_any_work(tmp_path):
+    from click.testing import CliRunner
+
+    from jazzgen.cli import main
+
+    r = CliRunner().invoke(main, ["train", "--corpus", str(tmp_path), "--lstm-size", "1000000"])
+    assert r.exit_code == 2 and "1<=x<=4096" in r.output

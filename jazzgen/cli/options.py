@@ -17,6 +17,14 @@ import click
 
 from jazzgen.errors import JazzgenError
 from jazzgen.generate.band_config import COMP_INSTRUMENTS, DEFAULT_SWING, SOLO_INSTRUMENTS, SWING
+from jazzgen.model.config import (
+    MAX_BATCH_SIZE,
+    MAX_EMBEDDING_SIZE,
+    MAX_EPOCHS,
+    MAX_LSTM_LAYERS,
+    MAX_LSTM_SIZE,
+    MAX_SEQUENCE_LENGTH,
+)
 
 
 def err(msg: str) -> None:
@@ -276,19 +284,20 @@ def _configs(epochs, sequence_length, batch_size, lstm_size, lstm_layers, embedd
 
 training_options = group(
     _configs,
-    click.option("--epochs", "epochs", default=30, show_default=True, type=click.IntRange(1),
+    click.option("--epochs", "epochs", default=30, show_default=True,
+                 type=click.IntRange(1, MAX_EPOCHS),
                  help="Most epochs to train (early stopping may end sooner)."),
     click.option("--sequence-length", "sequence_length", default=128, show_default=True,
-                 type=click.IntRange(4),
+                 type=click.IntRange(4, MAX_SEQUENCE_LENGTH),
                  help="Training window length in tokens (two tokens per note or rest)."),
     click.option("--batch-size", "batch_size", default=32, show_default=True,
-                 type=click.IntRange(1)),
+                 type=click.IntRange(1, MAX_BATCH_SIZE)),
     click.option("--lstm-size", "lstm_size", default=256, show_default=True,
-                 type=click.IntRange(1), help="Units per LSTM layer."),
+                 type=click.IntRange(1, MAX_LSTM_SIZE), help="Units per LSTM layer."),
     click.option("--lstm-layers", "lstm_layers", default=2, show_default=True,
-                 type=click.IntRange(1, 8)),
+                 type=click.IntRange(1, MAX_LSTM_LAYERS)),
     click.option("--embedding-size", "embedding_size", default=64, show_default=True,
-                 type=click.IntRange(1), help="Size of the token embedding."),
+                 type=click.IntRange(1, MAX_EMBEDDING_SIZE), help="Size of the token embedding."),
     click.option("--dropout", "dropout", default=0.2, show_default=True,
                  type=click.FloatRange(0, 0.9)),
     click.option("--learning-rate", "learning_rate", default=2e-3, show_default=True,

@@ -48,6 +48,12 @@ class EncodingConfig:
             raise ConfigError(f"positions must be >= 1, got {self.positions}")
 
 
+MAX_LSTM_SIZE, MAX_LSTM_LAYERS, MAX_EMBEDDING_SIZE = 4096, 8, 1024
+"""The largest network a config may ask for (a 8x4096 LSTM is about 1 GB of float32)."""
+MAX_EPOCHS, MAX_BATCH_SIZE, MAX_SEQUENCE_LENGTH = 10_000, 4096, 4096
+"""The longest run and the largest batches and windows a config may ask for."""
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape of the LSTM network."""
@@ -60,6 +66,10 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.lstm_size < 1 or self.lstm_layers < 1 or self.embedding_size < 1:
             raise ConfigError("model sizes must be positive")
+        for name, most in (("lstm_size", MAX_LSTM_SIZE), ("lstm_layers", MAX_LSTM_LAYERS),
+                           ("embedding_size", MAX_EMBEDDING_SIZE)):
+            if getattr(self, name) > most:
+                raise ConfigError(f"{name} may be at most {most}, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -82,6 +92,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.sequence_length < 4:
             raise ConfigError("epochs, batch size must be >= 1 and sequence length >= 4")
+        for name, most in (("epochs", MAX_EPOCHS), ("batch_size", MAX_BATCH_SIZE),
+                           ("sequence_length", MAX_SEQUENCE_LENGTH)):
+            if getattr(self, name) > most:
+                raise ConfigError(f"{name} may be at most {most}, got {getattr(self, name)}")
         if not 0.0 <= self.validation_fraction < 0.9:
             raise ConfigError(f"validation fraction must be in [0, 0.9), got "
                              f"{self.validation_fraction}")
