@@ -1,6 +1,6 @@
-"""Allow ``python -m jazzgen``."""
+"""Allow ``python -m jazzgen`` (named ``jazzgen`` in help and shell completion)."""
 
 from jazzgen.cli import main
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="jazzgen")

@@ -217,3 +217,33 @@ def test_evaluate_without_training_files_asks_for_them(tmp_path, tiny_model, tin
     r = CliRunner().invoke(main, ["evaluate", "--model", str(moved), "--corpus",
                                   str(tiny_corpus)])
     assert r.exit_code == 1 and "give a training folder" in r.output
+
+
+def _complete(words: str, shell: str = "bash_complete") -> list[str]:
+    """What the installed ``jazzgen`` offers to complete ``words`` (Click's completion)."""
+    import os
+    import subprocess
+    import sys
+
+    parts = words.split(" ")
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1),
+           "_JAZZGEN_COMPLETE": shell}
+    out = subprocess.run([sys.executable, "-m", "jazzgen"], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return [line.split(",", 1)[1] for line in out.splitlines() if "," in line]
+
+
+def test_shell_completion_offers_commands_options_and_progressions():
+    import os
+    import subprocess
+    import sys
+
+    from jazzgen.music.progressions import PROGRESSIONS
+
+    script = subprocess.run([sys.executable, "-m", "jazzgen"], capture_output=True, text=True,
+                            env={**os.environ, "_JAZZGEN_COMPLETE": "bash_source"}).stdout
+    assert "_jazzgen_completion()" in script and "complete -o nosort" in script
+    assert _complete("jazzgen cal") == ["calibrate"]
+    assert "--max-copy" in _complete("jazzgen generate --max")
+    assert _complete("jazzgen generate --changes ") == list(PROGRESSIONS)
+    assert _complete("jazzgen generate --instrument t") == ["tenor", "trombone", "trumpet"]

@@ -160,6 +160,13 @@ def _meter(_ctx, _param, text: str) -> tuple[int, int]:
     return num, den
 
 
+def _progressions(_ctx, _param, incomplete: str) -> list[str]:
+    """Shell completion of --changes: the built-in progressions' names."""
+    from jazzgen.music.progressions import PROGRESSIONS
+
+    return [name for name in PROGRESSIONS if name.startswith(incomplete)]
+
+
 def _form(length, bars, choruses, chords, changes_name, key, meter) -> dict:
     from jazzgen.generate.form import Form
 
@@ -177,7 +184,7 @@ form_options = group(
                  help="Length in choruses of the changes."),
     click.option("--chords", "chords", default=None, help='Changes to play over, bars '
                  'separated by "|", e.g. "Dm7 G7 | Cmaj7 |".'),
-    click.option("--changes", "changes_name", default=None,
+    click.option("--changes", "changes_name", default=None, shell_complete=_progressions,
                  help="A built-in progression (see 'jazzgen changes'); default: blues."),
     click.option("--key", "key", default=None,
                  help="Transpose the built-in progression to this key."),
