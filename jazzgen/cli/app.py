@@ -21,6 +21,7 @@ from jazzgen.cli.options import (  # noqa: E402
     band_options,
     corpus_option,
     err,
+    float_list,
     form_options,
     friendly_errors,
     instrument_option,
@@ -221,17 +222,6 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
         click.echo(f"Wrote {path}")
 
 
-def _floats(_ctx, _param, text: str) -> tuple[float, ...]:
-    """'0.8,0.9' -> (0.8, 0.9), or a usage error."""
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise click.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
-    if not values:
-        raise click.BadParameter("give at least one value")
-    return values
-
-
 @main.command()
 @friendly_errors
 @model_option("models/default", "Model bundle to calibrate (its config.json is updated).")
@@ -240,11 +230,11 @@ def _floats(_ctx, _param, text: str) -> tuple[float, ...]:
               "bundle records).")
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 20),
               help="Solos per piece and setting (the gap is averaged over them).")
-@click.option("--temperatures", default="0.8,0.9,1.0", show_default=True, callback=_floats,
+@click.option("--temperatures", default="0.8,0.9,1.0", show_default=True, callback=float_list,
               help="Pitch temperatures to try.")
 @click.option("--duration-temperatures", default="0.7,0.85,1.0", show_default=True,
-              callback=_floats, help="Duration temperatures to try.")
-@click.option("--top-ps", default="0.9,0.95", show_default=True, callback=_floats,
+              callback=float_list, help="Duration temperatures to try.")
+@click.option("--top-ps", default="0.9,0.95", show_default=True, callback=float_list,
               help="Top-p values to try.")
 @click.option("--dry-run", is_flag=True, help="Print the table; change nothing.")
 def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,

@@ -167,6 +167,17 @@ def _progressions(_ctx, _param, incomplete: str) -> list[str]:
     return [name for name in PROGRESSIONS if name.startswith(incomplete)]
 
 
+def float_list(_ctx, _param, text: str) -> tuple[float, ...]:
+    """'0.8,0.9' -> (0.8, 0.9), or a usage error."""
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
+    if not values:
+        raise click.BadParameter("give at least one value")
+    return values
+
+
 def _form(length, bars, choruses, chords, changes_name, key, meter) -> dict:
     from jazzgen.generate.form import Form
 

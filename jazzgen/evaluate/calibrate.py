@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from jazzgen.errors import EvaluateError, MetricError
-from jazzgen.evaluate.musdr import grooving_similarity, harmony_scores, pitch_class_entropy
+from jazzgen.evaluate.report import PIECE_METRICS, pooled_harmony
 from jazzgen.generate.sampling import SampleConfig, sample
 from jazzgen.io import atomic
 from jazzgen.music.notes import Score
@@ -40,23 +40,19 @@ CALIBRATION_FILE = "calibration.json"
 
 
 def profile(scores: Sequence[Score]) -> dict[str, float]:
-    """Mean H1, H4, GS over the pieces (where defined) and pooled on-beat harmony shares."""
+    """Mean H1, H4, GS over the pieces (where defined) and pooled on-beat harmony shares,
+    measured as ``jazzgen evaluate`` measures them."""
     values: dict[str, list[float]] = {"H1": [], "H4": [], "GS": []}
-    for s in scores:
-        for name, fn in (("H1", lambda x: pitch_class_entropy(x, 1)),
-                         ("H4", lambda x: pitch_class_entropy(x, 4)),
-                         ("GS", grooving_similarity)):
+    for name, fn in PIECE_METRICS:
+        for s in scores if name in values else ():
             with contextlib.suppress(MetricError):  # too short for the measure
                 values[name].append(float(fn(s)))
-    pooled = np.zeros(3)
-    for s in scores:
-        h = harmony_scores(s)
-        pooled += (h["on_beat_notes"], h["chord_tones"], h["chord_or_scale_tones"])
-    if not pooled[0] or not all(values.values()):
+    harmony = pooled_harmony(scores)
+    if harmony["chord_tone_share"] is None or not all(values.values()):
         raise EvaluateError("the pieces are too short, or have no chords, to measure")
     out = {k: float(np.mean(v)) for k, v in values.items()}
-    out["chord_tones"] = float(pooled[1] / pooled[0])
-    out["chord_or_scale_tones"] = float(pooled[2] / pooled[0])
+    out["chord_tones"] = float(harmony["chord_tone_share"])
+    out["chord_or_scale_tones"] = float(harmony["chord_or_scale_share"])
     return out
 
 
@@ -191,7 +187,7 @@ def run_calibration(model_dir: str | os.PathLike, corpus_dir: str | os.PathLike 
         raise EvaluateError(f"model folder not found: {model_dir}")
     bundle = load_bundle(model_dir)
     if corpus_dir is None:
-        _, valid = bundle_files(model_dir)
+        _, valid = bundle_files(model_dir, read_train=False)
         if valid is None:
             raise EvaluateError(f"{model_dir} records no validation files: give a folder of "
                                 f"held-out solos")

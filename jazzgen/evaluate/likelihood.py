@@ -138,6 +138,41 @@ def _pitch_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return ((scores > t) | ((scores == t) & (cols < targets[:, None]))).sum(axis=1)
 
 
+@dataclass
+class _Ranked:
+    """What both scorers count over their targets: next-pitch ranks at pitch targets, and
+    each stream among its allowed tokens. ``scores`` are logits or probabilities."""
+
+    vocab: Vocabulary
+    log_probs: bool
+    notes: int = 0
+    top1: int = 0
+    topk: int = 0
+    pitch: StreamTally = StreamTally()
+    duration: StreamTally = StreamTally()
+
+    def add(self, scores: np.ndarray, target: np.ndarray) -> None:
+        """Count rows ``scores`` [n, V] whose next tokens are ``target`` [n]."""
+        cand, durs = self.vocab.events, slice(self.vocab.first_duration_id, len(self.vocab))
+        is_pitch = self.vocab.pitch_mask(target)
+        if is_pitch.any():
+            ranks = _pitch_ranks(scores[is_pitch, cand], target[is_pitch] - cand.start)
+            self.top1 += int((ranks == 0).sum())
+            self.topk += int((ranks < TOP_K).sum())
+            self.notes += int(is_pitch.sum())
+        is_event = (target >= cand.start) & (target < cand.stop)
+        self.pitch = self.pitch.add(scores[is_event, cand], target[is_event] - cand.start,
+                                    self.log_probs)
+        is_dur = target >= durs.start
+        self.duration = self.duration.add(scores[is_dur, durs], target[is_dur] - durs.start,
+                                          self.log_probs)
+
+    def tally(self, nll_sum: float, events: int) -> Tally:
+        """The Tally of these counts with the joint NLL sum over ``events`` targets."""
+        return Tally(nll_sum, events, self.notes, self.top1, self.topk, self.pitch,
+                     self.duration)
+
+
 def score_lstm(net: NumpyLSTM, vocab: Vocabulary, pieces: Sequence[Features]) -> Tally:
     """Run every piece through ``net`` from its BOS and score each next token.
 
@@ -150,9 +185,8 @@ def score_lstm(net: NumpyLSTM, vocab: Vocabulary, pieces: Sequence[Features]) ->
     feats = Features.empty((b, steps))
     for i, e in enumerate(encs):
         feats.put((i, slice(0, len(e))), e)
-    cand, durs = vocab.events, slice(vocab.first_duration_id, len(vocab))
-    nll, events, top1, topk, n_pitch = 0.0, 0, 0, 0, 0
-    stream_p, stream_d = StreamTally(), StreamTally()
+    ranked = _Ranked(vocab, log_probs=True)
+    nll, events = 0.0, 0
     state = net.initial_state(b)
     for t in range(steps - 1):
         live = int((lengths > t + 1).sum())  # pieces with a target after step t (a prefix)
@@ -163,17 +197,8 @@ def score_lstm(net: NumpyLSTM, vocab: Vocabulary, pieces: Sequence[Features]) ->
         logz = np.log(np.exp(logits).sum(axis=1))
         nll += float((logz - logits[np.arange(live), target]).sum())
         events += live
-        is_pitch = vocab.pitch_mask(target)
-        if is_pitch.any():
-            ranks = _pitch_ranks(logits[is_pitch, cand], target[is_pitch] - cand.start)
-            top1 += int((ranks == 0).sum())
-            topk += int((ranks < TOP_K).sum())
-            n_pitch += int(is_pitch.sum())
-        is_event = (target >= cand.start) & (target < cand.stop)
-        stream_p = stream_p.add(logits[is_event, cand], target[is_event] - cand.start, True)
-        is_dur = target >= durs.start
-        stream_d = stream_d.add(logits[is_dur, durs], target[is_dur] - durs.start, True)
-    return Tally(nll, events, n_pitch, top1, topk, stream_p, stream_d)
+        ranked.add(logits, target)
+    return ranked.tally(nll, events)
 
 
 def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
@@ -182,9 +207,7 @@ def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
     seqs = [np.asarray(e.tokens) for e in pieces]
     events = sum(max(len(s) - 1, 0) for s in seqs)
     nll_sum = model.nll(seqs, order=order) * events
-    cand, durs = vocab.events, slice(vocab.first_duration_id, len(vocab))
-    top1 = topk = n_pitch = 0
-    stream_p, stream_d = StreamTally(), StreamTally()
+    ranked = _Ranked(vocab, log_probs=False)
     cache: dict[tuple[int, ...], np.ndarray] = {}  # contexts recur often (one for a unigram)
     for s in seqs:
         if len(s) < 2:
@@ -196,18 +219,8 @@ def score_ngram(model: NGramModel, order: int, vocab: Vocabulary,
             if ctx not in cache:
                 cache[ctx] = model.next_distribution(ctx, order)
             dists.append(cache[ctx])
-        dists, target = np.array(dists), s[1:]
-        is_pitch = vocab.pitch_mask(target)
-        if is_pitch.any():
-            ranks = _pitch_ranks(dists[is_pitch, cand], target[is_pitch] - cand.start)
-            top1 += int((ranks == 0).sum())
-            topk += int((ranks < TOP_K).sum())
-            n_pitch += int(is_pitch.sum())
-        is_event = (target >= cand.start) & (target < cand.stop)
-        stream_p = stream_p.add(dists[is_event, cand], target[is_event] - cand.start, False)
-        is_dur = target >= durs.start
-        stream_d = stream_d.add(dists[is_dur, durs], target[is_dur] - durs.start, False)
-    return Tally(nll_sum, events, n_pitch, top1, topk, stream_p, stream_d)
+        ranked.add(np.array(dists), s[1:])
+    return ranked.tally(nll_sum, events)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,19 @@ class SetSummary:
     copy: dict[str, float | int | None] | None  # metrics.copy_rate against training
 
 
+def pooled_harmony(scores: Sequence[Score]) -> dict[str, float | int | None]:
+    """On-beat notes, chord tones and chord-or-scale tones summed over ``scores``, and the
+    two shares of the pooled counts (None when no note starts on a beat under a chord)."""
+    pooled = {"on_beat_notes": 0, "chord_tones": 0, "chord_or_scale_tones": 0}
+    for s in scores:
+        h = harmony_scores(s)
+        for k in pooled:
+            pooled[k] += int(h[k])
+    n = pooled["on_beat_notes"]
+    return {**pooled, "chord_tone_share": pooled["chord_tones"] / n if n else None,
+            "chord_or_scale_share": pooled["chord_or_scale_tones"] / n if n else None}
+
+
 def _summarise(corpus: Corpus, training: Sequence[Score] | None) -> SetSummary:
     """Metrics of every piece of ``corpus``, summarised over the set."""
     scores = [s for _, s in corpus.pieces]
@@ -114,17 +127,9 @@ def _summarise(corpus: Corpus, training: Sequence[Score] | None) -> SetSummary:
     feats = [piece_features(s) for s in scores]
     for name in SCALAR_FEATURES:
         stats[name] = _stat([float(f[name]) for f in feats], [])
-    pooled = {"on_beat_notes": 0, "chord_tones": 0, "chord_or_scale_tones": 0}
-    for s in scores:
-        h = harmony_scores(s)
-        for k in pooled:
-            pooled[k] += int(h[k])
-    n = pooled["on_beat_notes"]
-    harmony = {**pooled, "chord_tone_share": pooled["chord_tones"] / n if n else None,
-               "chord_or_scale_share": pooled["chord_or_scale_tones"] / n if n else None}
     return SetSummary(
         folder=corpus.root, pieces=len(scores), notes=corpus.note_count,
-        skipped=len(corpus.skipped), stats=stats, harmony=harmony,
+        skipped=len(corpus.skipped), stats=stats, harmony=pooled_harmony(scores),
         copy=None if training is None else copy_rate(scores, training),
     )
 

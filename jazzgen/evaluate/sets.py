@@ -21,10 +21,11 @@ def load_set(folder: str | os.PathLike | None, what: str,
         raise EvaluateError(f"{what} set: {exc}") from None
 
 
-def bundle_files(model_dir: str | os.PathLike, progress: Progress | None = None
-                 ) -> tuple[Corpus, Corpus | None]:
+def bundle_files(model_dir: str | os.PathLike, progress: Progress | None = None,
+                 read_train: bool = True) -> tuple[Corpus | None, Corpus | None]:
     """The pieces a bundle trained and validated on, read from the files its corpus.json
-    names (validation None when it had none, or none of them is here)."""
+    names (validation None when it had none, or none of them is here; training None when
+    not ``read_train``, for a caller that needs only the validation pieces)."""
     try:
         info = json.loads((Path(model_dir) / "corpus.json").read_text())
     except (OSError, ValueError):
@@ -40,7 +41,7 @@ def bundle_files(model_dir: str | os.PathLike, progress: Progress | None = None
         raise EvaluateError(f"none of the training files of {model_dir} are in {root}: give "
                             f"a training folder")
     try:
-        train = load_files(found["train"], root, progress=progress)
+        train = load_files(found["train"], root, progress=progress) if read_train else None
         valid = load_files(found["valid"], root, progress=progress) if found["valid"] else None
     except CorpusError as exc:
         raise EvaluateError(f"the recorded files of {model_dir}: {exc}") from None
