@@ -140,6 +140,31 @@ def test_a_bundle_from_before_weights_npz_loads_through_keras(tiny_model, tmp_pa
     assert np.array_equal(load_bundle(old).net.tok, load_bundle(tiny_model).net.tok)
 
 
+@pytest.mark.slow
+def test_a_trained_bundle_carries_its_logs_and_loads_with_or_without_them(tiny_model,
+                                                                         tmp_path):
+    import shutil
+
+    from jazzgen.model.trainlog import LOG_FILES
+
+    assert all((tiny_model / name).stat().st_size > 0 for name in LOG_FILES)
+    old = tmp_path / "old"  # a bundle from before the logs
+    shutil.copytree(tiny_model, old)
+    for name in LOG_FILES:
+        (old / name).unlink()
+    assert np.array_equal(load_bundle(old).net.tok, load_bundle(tiny_model).net.tok)
+    for name in LOG_FILES:  # never read: even junk in them does not matter
+        (old / name).write_bytes(b"\xff junk")
+    assert load_bundle(old).history == load_bundle(tiny_model).history
+
+
+def test_only_the_required_files_are_checked(tmp_path):
+    path = _hand_made_bundle(tmp_path / "m")
+    np.savez(path / WEIGHTS, **seeded_net().arrays())
+    assert "log_steps.csv" not in FILES and "log_epochs.csv" not in FILES
+    assert load_bundle(path).history == {}  # no logs, no quotes, no corpus.json: it loads
+
+
 # ---------------------------------------------------------------- every failure names its file
 
 

@@ -57,8 +57,9 @@ def _same_run(bundle: Path, reference: Path) -> None:
 
 
 def _check_complete(ckpt: Path, bundle: Path) -> None:
-    """Whatever a kill left loads: state.json, every file in the checkpoint folder, the bundle.
-    Only temporary names (a leading dot; never read, removed on resume) may be partial."""
+    """Whatever a kill left loads: state.json, every file in the checkpoint folder (the logs
+    too), the bundle. Only temporary names (a leading dot; never read, removed on resume)
+    may be partial."""
     import h5py
 
     from jazzgen.model.backend import import_keras
@@ -76,6 +77,10 @@ def _check_complete(ckpt: Path, bundle: Path) -> None:
             elif name.endswith(".h5"):
                 with h5py.File(ckpt / name, "r") as h5:
                     h5.visititems(lambda _k, v: v[()] if isinstance(v, h5py.Dataset) else None)
+            elif name.endswith(".csv"):  # a log, whole: its header, then whole rows
+                assert name in ("log_epochs.csv", "log_steps.csv"), name
+                rows = _csv(ckpt / name)
+                assert all(None not in r.values() and None not in r for r in rows), name
             else:
                 assert name == "state.json", name
     if bundle.exists():
@@ -138,33 +143,15 @@ def test_kill_9_at_random_instants_then_the_same_command_finishes_the_same_run(
     assert f"resumed after epoch {last[0]}" in r.stdout
     assert not ckpt.exists()
     _same_run(model, reference.result())
+    # the logs hold every step once, and the epochs the uninterrupted run had
+    steps = [int(r["step"]) for r in _csv(model / "log_steps.csv")]
+    assert steps == sorted(set(steps)) and steps[-1] == TCFG.epochs * 9
+    assert _csv(model / "log_epochs.csv", drop="seconds") == \
+        _csv(reference.result() / "log_epochs.csv", drop="seconds")
     g = CliRunner().invoke(main, ["generate", "--model", str(model), "--bars", "2", "--seed",
                                   "1", "-o", str(tmp_path / "solo.mid")])
     assert g.exit_code == 0, g.output
     assert (tmp_path / "solo.mid").stat().st_size > 0
-
-
-def test_checkpoint_state_is_used_only_for_the_same_setup_with_its_files(tmp_path):
-    from jazzgen.model.train import _read_state
-
-    state = {"fingerprint": "abc", "epoch": 2, "step": 5, "history": {}, "best": 1.0,
-             "best_epoch": 2, "wait": 0, "model": "model-0002-000005.keras",
-             "best_file": "best-0002.weights.h5"}
-    (tmp_path / "state.json").write_text(json.dumps(state))
-    assert _read_state(tmp_path, "abc") is None  # the files it names are missing
-    for name in (state["model"], state["best_file"]):
-        (tmp_path / name).write_bytes(b"x")
-    assert _read_state(tmp_path, "abc") == state
-    assert _read_state(tmp_path, "another setup") is None
-    (tmp_path / "state.json").write_text('{"fingerprint": "abc", "epo')  # never written so
-    assert _read_state(tmp_path, "abc") is None
-    # an epoch-end checkpoint of an earlier jazzgen: fixed names, no step
-    old = {k: state[k] for k in ("fingerprint", "epoch", "history", "best", "best_epoch", "wait")}
-    (tmp_path / "state.json").write_text(json.dumps(old))
-    (tmp_path / "last.keras").write_bytes(b"x")
-    (tmp_path / "best.weights.h5").write_bytes(b"x")
-    assert _read_state(tmp_path, "abc") == old | {
-        "step": 0, "model": "last.keras", "best_file": "best.weights.h5"}
 
 
 def test_a_negative_checkpoint_interval_is_refused(tmp_path):
@@ -172,6 +159,127 @@ def test_a_negative_checkpoint_interval_is_refused(tmp_path):
 
     with pytest.raises(ConfigError, match="-1"):
         train(tmp_path, tmp_path / "m", checkpoint_every=-1)
+    with pytest.raises(ConfigError, match="0"):
+        train(tmp_path, tmp_path / "m", log_every=0)
+
+
+def _csv(path: Path, drop: str | None = None) -> list[dict]:
+    import csv
+
+    with open(path, newline="") as fh:
+        return [{k: v for k, v in row.items() if k != drop} for row in csv.DictReader(fh)]
+
+
+def _scalars(logdir: Path) -> dict[str, list[tuple[int, float]]]:
+    """What TensorBoard shows of ``logdir``: every scalar in file order, the points at and
+    after a session start's step dropped as it is read (TensorBoard's purge on restart)."""
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    shown: dict[str, list[tuple[int, float]]] = {}
+    for path in sorted(logdir.iterdir()):
+        for record in tf.data.TFRecordDataset(str(path)):
+            e = event_pb2.Event.FromString(record.numpy())
+            if e.session_log.status == event_pb2.SessionLog.START:
+                shown = {k: [p for p in v if p[0] < e.step] for k, v in shown.items()}
+            for v in e.summary.value:
+                shown.setdefault(v.tag, []).append((e.step, float(tf.make_ndarray(v.tensor))))
+    return shown
+
+
+LOGGED = dict(model_cfg=MCFG, train_cfg=TrainConfig(epochs=2, sequence_length=32, batch_size=16,
+                                                    patience=10),
+              log=lambda _m: None, verbose=0, checkpoint_every=4, log_every=3)
+"""Two epochs of 9 steps, a checkpoint every 4 steps, a log row every 3."""
+LOGGED_STEPS = [3, 4, 6, 8, 9, 12, 13, 15, 17, 18]  # every 3rd, 4th and last of each epoch
+
+
+@pytest.fixture(scope="module")
+def logged_run(tiny_corpus, tmp_path_factory):
+    """The run of LOGGED in one go, with TensorBoard events, and its step reports."""
+    from jazzgen.model.train import train
+
+    root = tmp_path_factory.mktemp("logged")
+    reports = []
+    result = train(tiny_corpus, root / "m", logdir=root / "tb",
+                   step_progress=lambda *a: reports.append(a), **LOGGED)
+    return result, reports
+
+
+@pytest.mark.slow
+def test_the_bundle_logs_every_epoch_and_every_few_steps(logged_run):
+    result, reports = logged_run
+    bundle = result.bundle
+    epochs = _csv(bundle / "log_epochs.csv")
+    assert list(epochs[0]) == ["epoch", "loss", "val_loss", "learning_rate", "seconds", "steps"]
+    history = _history(bundle)["epochs"]
+    assert [r["epoch"] for r in epochs] == ["1", "2"] and [r["steps"] for r in epochs] == ["9"] * 2
+    for row in epochs:  # the numbers Keras reported for the epoch
+        assert np.float32(row["loss"]) == np.float32(history[row["epoch"]]["loss"])
+        assert np.float32(row["val_loss"]) == np.float32(history[row["epoch"]]["val_loss"])
+        assert np.float32(row["learning_rate"]) == np.float32(2e-3)
+        assert float(row["seconds"]) > 0
+    steps = _csv(bundle / "log_steps.csv")
+    assert list(steps[0]) == ["step", "epoch", "epoch_step", "loss"]
+    assert [int(r["step"]) for r in steps] == LOGGED_STEPS
+    assert [(r["epoch"], r["epoch_step"]) for r in steps[:5]] == [
+        ("1", "3"), ("1", "4"), ("1", "6"), ("1", "8"), ("1", "9")]
+    assert steps[4]["loss"] == epochs[0]["loss"]  # the last step's running loss: the epoch's
+    assert result.logs == (bundle / "log_epochs.csv", bundle / "log_steps.csv")
+    summary = "\n".join(result.summary())
+    assert f"Training logs: {bundle / 'log_epochs.csv'}, {bundle / 'log_steps.csv'}" in summary
+    assert f"tensorboard --logdir {result.events.parent}" in summary
+    # the step reports: each epoch's start, then every step with the running loss
+    assert reports[0] == (1, 0, 9, None) and [r[:3] for r in reports[1:10]] == [
+        (1, k, 9) for k in range(1, 10)]
+    assert reports[10] == (2, 0, 9, None) and len(reports) == 20
+    assert np.float32(reports[9][3]) == np.float32(epochs[0]["loss"])
+
+
+@pytest.mark.slow
+def test_tensorboard_events_hold_the_logged_scalars(logged_run):
+    result, _ = logged_run
+    shown = _scalars(result.events.parent)
+    assert set(shown) == {"step/loss", "epoch/loss", "epoch/val_loss", "epoch/learning_rate",
+                          "epoch/seconds"}
+    steps = _csv(result.bundle / "log_steps.csv")
+    assert shown["step/loss"] == [(int(r["step"]), float(np.float32(r["loss"]))) for r in steps]
+    epochs = _csv(result.bundle / "log_epochs.csv")
+    assert shown["epoch/val_loss"] == [(9 * int(r["epoch"]), float(np.float32(r["val_loss"])))
+                                       for r in epochs]
+
+
+class _Interrupt(Exception):
+    pass
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_resumes_its_logs_without_lost_or_repeated_rows(
+        tmp_path, tiny_corpus, logged_run):
+    """Stopped in epoch 2 after step 7 (a row at step 6 logged, the checkpoint at 4), the run
+    resumes at step 4: the row at 6 is dropped and logged again, and the logs and what
+    TensorBoard shows equal the uninterrupted run's (the seconds aside)."""
+    from jazzgen.model.train import train
+
+    reference, _ = logged_run
+
+    def stop(epoch, done, _steps, _loss):
+        if (epoch, done) == (2, 7):
+            raise _Interrupt
+
+    model = tmp_path / "m"
+    with pytest.raises(_Interrupt):
+        train(tiny_corpus, model, logdir=tmp_path / "tb", step_progress=stop, **LOGGED)
+    ckpt = tmp_path / "m.checkpoint"
+    assert [int(r["step"]) for r in _csv(ckpt / "log_steps.csv")] == LOGGED_STEPS[:8]
+    result = train(tiny_corpus, model, logdir=tmp_path / "tb", **LOGGED)
+    assert (result.resumed_from, result.resumed_step) == (1, 4)
+    for name in ("log_steps.csv", "log_epochs.csv"):
+        assert _csv(model / name, drop="seconds") == _csv(reference.bundle / name, drop="seconds")
+    assert len(list((tmp_path / "tb").iterdir())) == 2  # one event file per start
+    got, want = _scalars(tmp_path / "tb"), _scalars(reference.events.parent)
+    assert got.pop("epoch/seconds") and want.pop("epoch/seconds")
+    assert got == want
 
 
 def _result(**kw) -> TrainResult:

@@ -8,16 +8,20 @@ Layout::
     config.json     format version, jazzgen version, encoding/model/train configs
     history.json    per-epoch losses, baseline, best epoch
     corpus.json     which files trained and validated it, which were skipped and why
+    log_epochs.csv  the training logs, per epoch and every few steps
+    log_steps.csv   (:mod:`jazzgen.model.trainlog`); for people and tools, never read here
 
 Bundles are written into a temporary directory and renamed into place, so a reader never
-sees half a bundle. Loading checks the vocabulary and config against this code, reads
-``weights.npz`` with ``allow_pickle=False`` and checks every array's name, shape, type and
-size against the config from its header, before its data is read, so no code from the file
-runs, a file cannot make a large allocation, and TensorFlow is not imported. A bundle
-written before ``weights.npz`` existed is read through Keras, in safe mode, once
-``model.keras`` is seen to be an intact Keras archive. Every failure is a BundleError that
-names the file and what is wrong with it (missing, not UTF-8, bad JSON at line and column,
-a setting of the wrong type, an array of the wrong shape, a corrupt archive).
+sees half a bundle. Only the files in :data:`FILES` must be there (loading never reads the
+quote index or the logs, so bundles written before them load). Loading checks the vocabulary
+and config against this code, reads ``weights.npz`` with ``allow_pickle=False`` and checks
+every array's name, shape, type and size against the config from its header, before its data
+is read, so no code from the file runs, a file cannot make a large allocation, and
+TensorFlow is not imported. A bundle written before ``weights.npz`` existed is read through
+Keras, in safe mode, once ``model.keras`` is seen to be an intact Keras archive. Every
+failure is a BundleError that names the file and what is wrong with it (missing, not UTF-8,
+bad JSON at line and column, a setting of the wrong type, an array of the wrong shape, a
+corrupt archive).
 """
 
 from __future__ import annotations

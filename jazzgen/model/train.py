@@ -1,19 +1,9 @@
 """Fit the LSTM on a corpus: checkpoints every N steps and every epoch, resume, early
-stopping, the bundle.
+stopping, training logs, the bundle.
 
-The checkpoint folder beside the bundle (``<model>.checkpoint``) holds::
-
-    state.json                 epochs done, steps done in the next epoch, history, best
-                               loss and epoch, epochs without progress, that epoch's running
-                               training loss, the dropout layers' random-stream states, and
-                               the names of the two files below
-    model-EEEE-SSSSSS.keras    the compiled network with its optimizer state at that point
-    best-EEEE.weights.h5       the weights of the best epoch so far
-
-Every file is written under a temporary name and renamed into place, state.json last; it
-names the files it belongs to, so a kill at any instant leaves a state.json whose files are
-complete. Files it does not name (the previous model, a half-written temporary) are removed.
-Epoch ``e`` visits the windows in an order drawn from ``(seed, e)`` alone
+A checkpoint folder beside the bundle (``<model>.checkpoint``, see
+:mod:`jazzgen.model.checkpoint`) is written every N steps and after every epoch. Epoch ``e``
+visits the windows in an order drawn from ``(seed, e)`` alone
 (:func:`jazzgen.model.windows.epoch_order`), so a resumed run continues with the very batch,
 optimizer state and dropout masks the uninterrupted run would have had next.
 """
@@ -33,14 +23,29 @@ import numpy as np
 
 from jazzgen.corpus.loader import Corpus, Progress, load_corpus
 from jazzgen.errors import ConfigError
-from jazzgen.io import atomic
 from jazzgen.model.bundle import save_bundle
+from jazzgen.model.checkpoint import (
+    loss_tracker,
+    read_state,
+    remove_unnamed,
+    set_seed_states,
+    write_checkpoint,
+)
 from jazzgen.model.config import EncodingConfig, ModelConfig, TrainConfig, to_dict
 from jazzgen.model.encoding import Vocabulary
 from jazzgen.model.novelty import index_scores, save_quotes
+from jazzgen.model.trainlog import (
+    LOG_EVERY,
+    LOG_FILES,
+    StepProgress,
+    TrainLog,
+    progress_line,
+    step_reporter,
+)
 from jazzgen.model.windows import (
     TrainingData,
     Windows,
+    batch_count,
     build_training_data,
     epoch_datasets,
     make_dataset,
@@ -50,8 +55,6 @@ DEFAULT_CHECKPOINT_EVERY = 100
 """Training steps between mid-epoch checkpoints (0: only at epoch ends). A step of the
 default network (batch 32 x 128) takes about 1 s on a 2-core CPU, so a kill loses at most
 about two minutes of work; writing a checkpoint (12 MB) takes 0.15-0.5 s there."""
-
-STATE = "state.json"
 
 Log = Callable[[str], None]
 
@@ -71,6 +74,8 @@ class TrainResult:
     resumed_from: int = 0  # epochs done when this run resumed
     history: dict = field(default_factory=dict)
     resumed_step: int = 0  # and steps done in the epoch after them
+    logs: tuple[Path, ...] = ()  # the CSV logs in the bundle
+    events: Path | None = None  # the TensorBoard event file written
 
     def summary(self) -> list[str]:
         """What the run did, as lines for a person."""
@@ -83,6 +88,11 @@ class TrainResult:
             lines.append(f"Validation NLL per event: {self.valid_nll:.3f} nats "
                          f"(unigram baseline {self.unigram_nll:.3f})")
         lines.append(f"Model bundle: {self.bundle}")
+        if self.logs:
+            lines.append(f"Training logs: {', '.join(map(str, self.logs))}")
+        if self.events is not None:
+            lines.append(f"TensorBoard events: {self.events.parent} (view with: tensorboard "
+                         f"--logdir {self.events.parent})")
         return lines
 
     def _resumed(self) -> str:
@@ -160,6 +170,9 @@ def train(
     resume: bool = True,
     valid_names: list[str] | None = None,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    logdir: str | os.PathLike | None = None,
+    step_progress: StepProgress | None = None,
+    log_every: int = LOG_EVERY,
 ) -> TrainResult:
     """Train on every readable file under ``corpus_dir`` and write the bundle to ``model_dir``.
 
@@ -167,10 +180,14 @@ def train(
     ``checkpoint_every`` training steps (0: never mid-epoch) and after every epoch; a run
     interrupted for any reason, even ``kill -9``, continues from it at the same epoch and step
     when started again with the same corpus and settings (``resume=False``: start afresh).
-    The interval is not part of the setup: a run may resume with another one.
+    The interval is not part of the setup: a run may resume with another one. The bundle
+    gets the run's CSV logs (a row every ``log_every`` steps); ``logdir``, if given, gets
+    TensorBoard events; ``step_progress`` is called after every step (see
+    :mod:`jazzgen.model.trainlog`).
     """
-    if checkpoint_every < 0:
-        raise ConfigError(f"checkpoint interval must be >= 0 steps, got {checkpoint_every}")
+    if checkpoint_every < 0 or log_every < 1:
+        raise ConfigError(f"checkpoint and log intervals must be >= 0 and >= 1 steps, got "
+                          f"{checkpoint_every} and {log_every}")
     enc_cfg = enc_cfg or EncodingConfig()
     model_cfg = model_cfg or ModelConfig()
     train_cfg = train_cfg or TrainConfig()
@@ -187,11 +204,11 @@ def train(
     keras.utils.set_random_seed(train_cfg.seed)
     ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint")
     fingerprint = _fingerprint(corpus, enc_cfg, model_cfg, train_cfg, valid_names)
-    state = _read_state(ckpt_dir, fingerprint) if resume else None
+    state = read_state(ckpt_dir, fingerprint) if resume else None
     if state is not None:
         model = keras.models.load_model(ckpt_dir / state["model"], safe_mode=True)
-        _set_seed_states(model, state.get("rng"))
-        _remove_unnamed(ckpt_dir, state)
+        set_seed_states(model, state.get("rng"))
+        remove_unnamed(ckpt_dir, state)
         log(f"Resuming from the checkpoint after epoch {state['epoch']}, step {state['step']} "
             f"({ckpt_dir})")
     else:
@@ -201,24 +218,29 @@ def train(
                  "best_epoch": 0, "best": None, "wait": 0}
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     resumed = (state["epoch"], state["step"])
-    callback = _checkpointer(keras, ckpt_dir, state, train_cfg.patience, data.valid is not None,
-                             checkpoint_every)
+    steps = batch_count(len(data.train), train_cfg.batch_size)
+    trainlog = TrainLog(ckpt_dir, steps, log_every, logdir)
+    trainlog.resume(*resumed)
+    # The step bar after Keras's line: it starts below "Epoch e/n" and is gone before the
+    # epoch's summary line.
+    callbacks = [_checkpointer(keras, ckpt_dir, state, train_cfg.patience,
+                               data.valid is not None, checkpoint_every, trainlog),
+                 *([progress_line(keras, train_cfg.epochs)] if verbose else []),
+                 *([step_reporter(keras, step_progress, state, steps)] if step_progress else [])]
     train_ds = epoch_datasets(data.train, train_cfg.batch_size, train_cfg.seed)
     valid_ds = None if data.valid is None else make_dataset(data.valid, train_cfg.batch_size)
     # One fit per epoch, on that epoch's batches from where the run stands (Keras cannot
     # start an epoch part-way); the callback keeps the history across the calls.
-    for epoch in range(state["epoch"], train_cfg.epochs):
-        if state.get("stopped"):
-            break
-        model.fit(
-            train_ds(epoch, state["step"]),
-            validation_data=valid_ds,
-            epochs=epoch + 1,
-            initial_epoch=epoch,
-            callbacks=[callback, *([_progress_line(keras, train_cfg.epochs)] if verbose else [])],
-            verbose=verbose,
-            shuffle=False,  # the dataset is in the epoch's order already
-        )
+    try:
+        for epoch in range(state["epoch"], train_cfg.epochs):
+            if state.get("stopped"):
+                break
+            model.fit(train_ds(epoch, state["step"]), validation_data=valid_ds,
+                      epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks,
+                      verbose=verbose,
+                      shuffle=False)  # the dataset is in the epoch's order already
+    finally:
+        trainlog.close()
     if state.get("best_file"):
         model.load_weights(ckpt_dir / state["best_file"])
     valid_nll = windows_nll(model, data.valid) if data.valid is not None else None
@@ -246,13 +268,15 @@ def train(
     trained = set(data.train_pieces)  # their quote index: intervals need one key only
     quotes = index_scores(s for p, s in corpus.pieces if p in trained)
     bundle = save_bundle(model_dir, export, vocab, model_cfg, train_cfg, history, corpus_info,
-                         meta, extras=lambda folder: save_quotes(folder, quotes))
+                         meta, extras=lambda folder: (save_quotes(folder, quotes),
+                                                      trainlog.copy_to(folder)))
     shutil.rmtree(ckpt_dir, ignore_errors=True)
     return TrainResult(
         bundle=bundle, corpus=corpus, epochs_run=state["epoch"], best_epoch=state["best_epoch"],
         valid_nll=valid_nll, unigram_nll=baseline, train_events=data.train.event_count,
         valid_events=history["valid_events"], resumed_from=resumed[0], history=history,
-        resumed_step=resumed[1],
+        resumed_step=resumed[1], logs=tuple(bundle / name for name in LOG_FILES),
+        events=trainlog.events_path,
     )
 
 
@@ -263,110 +287,32 @@ def _rel(path: str, root) -> str:
         return str(path)
 
 
-def _read_state(ckpt_dir: Path, fingerprint: str) -> dict | None:
-    """The checkpoint's state if it belongs to this exact run and its files are there, else
-    None."""
-    try:
-        state = json.loads((ckpt_dir / STATE).read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    if not isinstance(state, dict) or state.get("fingerprint") != fingerprint:
-        return None
-    # A checkpoint from before mid-epoch checkpoints: fixed names, epoch ends only.
-    state.setdefault("step", 0)
-    state.setdefault("model", "last.keras")
-    if "best_file" not in state and (ckpt_dir / "best.weights.h5").exists():
-        state["best_file"] = "best.weights.h5"
-    if not all((ckpt_dir / state[k]).is_file() for k in ("model", "best_file") if state.get(k)):
-        return None
-    return state
-
-
-def _seed_variables(model) -> list:
-    """The dropout layers' random-stream states (Keras saves none of them with the model)."""
-    return [v for v in model.variables if v.name == "seed_generator_state"]
-
-
-def _set_seed_states(model, states: list | None) -> None:
-    if states is None:  # an epoch-end checkpoint of an older jazzgen: fresh streams
-        return
-    for var, value in zip(_seed_variables(model), states, strict=True):
-        var.assign(np.asarray(value, dtype=var.dtype))
-
-
-def _loss_tracker(model):
-    """Keras's running mean of the training loss over the current epoch."""
-    return next(m for m in model.metrics if m.name == "loss")
-
-
-def _save_file(ckpt_dir: Path, name: str, save: Callable[[Path], object]) -> None:
-    """``save(path)`` onto a temporary name (same ending: Keras reads the format from it),
-    synced, then renamed onto ``ckpt_dir / name``."""
-    tmp = ckpt_dir / f".tmp-{name}"
-    save(tmp)
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, ckpt_dir / name)
-
-
-def _write_checkpoint(ckpt_dir: Path, model, state: dict, best: bool = False) -> None:
-    """Save the model (and the best weights, when ``best``), then the state that names them;
-    then remove what the new state does not name."""
-    if best:
-        state["best_file"] = f"best-{state['best_epoch']:04d}.weights.h5"
-        _save_file(ckpt_dir, state["best_file"], model.save_weights)
-    state["model"] = f"model-{state['epoch']:04d}-{state['step']:06d}.keras"
-    _save_file(ckpt_dir, state["model"], model.save)
-    state["rng"] = [np.asarray(v.numpy()).tolist() for v in _seed_variables(model)]
-    atomic.write_text(ckpt_dir / STATE, json.dumps(state, indent=1))
-    _remove_unnamed(ckpt_dir, state)
-
-
-def _remove_unnamed(ckpt_dir: Path, state: dict) -> None:
-    keep = {STATE, state["model"], state.get("best_file")}
-    for p in ckpt_dir.iterdir():
-        if p.name not in keep and p.is_file():
-            p.unlink(missing_ok=True)
-
-
-def _progress_line(keras, epochs: int):
-    """Keras's per-epoch progress line, numbered out of the run's ``epochs`` (each fit call
-    trains one)."""
-
-    class EpochProgress(keras.callbacks.ProgbarLogger):
-        def set_params(self, params):
-            super().set_params({**params, "epochs": epochs})
-
-    return EpochProgress()
-
-
 def _checkpointer(keras, ckpt_dir: Path, state: dict, patience: int, has_valid: bool,
-                  every: int):
+                  every: int, log: TrainLog):
     """A Keras callback built from :class:`_CheckpointerMixin` (the Callback base class is
     joined here, so importing this module does not import Keras)."""
     cls = type("Checkpointer", (_CheckpointerMixin, keras.callbacks.Callback), {})
     callback = cls()
-    callback.setup(ckpt_dir, state, patience, has_valid, every)
+    callback.setup(ckpt_dir, state, patience, has_valid, every, log)
     return callback
 
 
 class _CheckpointerMixin:
     """Checkpoint every ``every`` steps (0: never) and after every epoch, atomically; stop
-    early on no progress. ``state`` is the run's state, kept up to date in place."""
+    early on no progress; add the log's rows. ``state`` is the run's state, kept up to date
+    in place."""
 
     def setup(self, ckpt_dir: Path, state: dict, patience: int, has_valid: bool,
-              every: int) -> None:
+              every: int, log: TrainLog) -> None:
         self.ckpt_dir, self.state, self.patience, self.has_valid = (
             ckpt_dir, state, patience, has_valid)
-        self.every, self.start_step = every, 0
+        self.every, self.start_step, self.log = every, 0, log
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start_step = self.state["step"]
+        self.log.begin_epoch(self.state.get("seconds", 0.0))
         if self.start_step:  # resumed part-way: the epoch's loss so far (Keras reset it)
-            for var, value in zip(_loss_tracker(self.model).variables, self.state["loss"],
+            for var, value in zip(loss_tracker(self.model).variables, self.state["loss"],
                                   strict=True):
                 var.assign(value)
 
@@ -375,16 +321,23 @@ class _CheckpointerMixin:
         # always runs in line with the steps (the weights saved are those after ``step``
         # batches), and without a batch-end hook Keras need not fetch every step's loss.
         step = self.start_step + batch
-        if self.every and batch and step % self.every == 0:
-            self.state["step"] = step
-            self.state["loss"] = [float(v.numpy()) for v in _loss_tracker(self.model).variables]
-            _write_checkpoint(self.ckpt_dir, self.model, self.state)
+        checkpoint = self.every and step % self.every == 0
+        if batch and (checkpoint or self.log.wants(step)):
+            self.log.step(self.state["epoch"] + 1, step,
+                          float(loss_tracker(self.model).result()))
+        if batch and checkpoint:
+            self.state["step"], self.state["seconds"] = step, self.log.seconds()
+            self.state["loss"] = [float(v.numpy()) for v in loss_tracker(self.model).variables]
+            write_checkpoint(self.ckpt_dir, self.model, self.state)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         st = self.state
         st["epoch"], st["step"] = epoch + 1, 0
         st.pop("loss", None)
+        st.pop("seconds", None)
+        self.log.end_epoch(epoch + 1, logs["loss"], logs.get("val_loss"),
+                           float(np.asarray(self.model.optimizer.learning_rate)))
         st["history"][str(epoch + 1)] = logs
         monitor = logs.get("val_loss" if self.has_valid else "loss")
         best = monitor is not None and (st["best"] is None or monitor < st["best"])
@@ -395,4 +348,4 @@ class _CheckpointerMixin:
             if st["wait"] >= self.patience:
                 st["stopped"] = True
                 self.model.stop_training = True
-        _write_checkpoint(self.ckpt_dir, self.model, st, best=best)
+        write_checkpoint(self.ckpt_dir, self.model, st, best=best)
