@@ -82,6 +82,31 @@ def test_lead_sheet_reparses_with_the_same_notes_and_chords(tmp_path):
     assert words == ["Swing"]
 
 
+def test_a_transposed_sheet_moves_every_note_chord_and_the_key(tmp_path):
+    from music21 import harmony, key
+
+    from jazzgen.output.parts import PARTS
+
+    symbols = ["Bb7", "C-7", "F#m7b5", "C7alt", "C6/9", "Ebmaj7#11", "G7/B", "Bb13"]
+    changes = tuple(make_score([], [(s, i * 48, 48) for i, s in enumerate(symbols)]).changes)
+    score = Score(random_line(3, bars=4).notes, changes, tempo=150.0, title="alto")
+    alto = PARTS["alto"]  # E♭: written a major 6th (9 semitones) up
+    parsed = _parse(sheet.write_lead_sheet(score, tmp_path / "a.musicxml", part=alto))
+    assert _sounding(parsed) == [(n.pitch + 9, n.start, n.duration)
+                                 for n in sheet.quantise(score)[0]]
+    got = list(parsed.recurse().getElementsByClass(harmony.ChordSymbol))
+    assert len(got) == len(changes)
+    for c, cs in zip(changes, got, strict=True):
+        assert cs.root().pitchClass == (c.chord.root + 9) % 12, c.chord.symbol
+        implied_11th = {(c.chord.root + 5) % 12} if c.chord.quality.startswith("13") else set()
+        assert {p.pitchClass for p in cs.pitches} == \
+            {(pc + 9) % 12 for pc in set(c.chord.pcs) | implied_11th}, c.chord.symbol
+    assert [(cs.root().name, cs.chordKindStr) for cs in got][:3] == [
+        ("G", "7"), ("A", "-7"), ("D#", "m7b5")]  # roots spelt by the interval, suffix kept
+    assert [k.sharps for k in parsed.recurse().getElementsByClass(key.KeySignature)] == \
+        [alto.key(sheet.key_fifths(score))[0]]
+
+
 def test_lead_sheet_handles_meter_changes_and_notes_over_bar_lines(tmp_path):
     from music21 import stream
 

@@ -4,6 +4,10 @@ Lead sheet: each beat of the solo is written on a straight (sixteenth) or triple
 whichever fits its onsets better. With ``swing_to_straight`` a beat whose only off-beat
 onset is a swung eighth (13..19 ticks in) is written as straight eighths and the sheet is
 marked "Swing", the way jazz charts are read; triplets stay triplets.
+
+A part for a transposing instrument (:mod:`jazzgen.output.parts`) is written at its pitch:
+notes, key signature and chord symbols moved up by its interval, with a MusicXML
+``<transpose>`` so that notation programs can still show concert pitch.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from jazzgen.io import atomic
 from jazzgen.music.chords import Chord, parse_chord
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, bar_spans, signature_at
 from jazzgen.music.spelling import root_name
+from jazzgen.output.parts import CONCERT, WrittenPart, clef_for, music21_part, one_transpose
 
 _SWUNG = range(13, 20)
 """A beat's lone off-beat onset this many ticks in is an eighth (swung 2:1 is 16)."""
@@ -251,7 +256,8 @@ def _sub_degree(i: int, base: tuple[int, ...]) -> int:
             10: 7, 11: 7}[i]
 
 
-def lead_sheet_xml(score: Score, swing_to_straight: bool = True) -> bytes:
+def lead_sheet_xml(score: Score, swing_to_straight: bool = True,
+                   part: WrittenPart = CONCERT) -> bytes:
     """The MusicXML bytes of the lead sheet that ``write_lead_sheet`` writes."""
     import bisect
     from fractions import Fraction
@@ -260,12 +266,13 @@ def lead_sheet_xml(score: Score, swing_to_straight: bool = True) -> bytes:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     notes, swung = quantise(score, swing_to_straight)
-    fifths = key_fifths(score)
+    fifths, steps = part.key(key_fifths(score))
     names = _SPELLING[(fifths > 0) - (fifths < 0) + 1]
     bars = bar_spans(score)
     snap = _quantiser(score, swing_to_straight)[0]
-    chords = {snap(c.start): c.chord for c in score.changes if snap(c.start) < bars[-1][1]}
-    sheet, measures = _sheet(score, bars, notes, fifths, swung)
+    chords = {snap(c.start): part.chord(c.chord, steps) for c in score.changes
+              if snap(c.start) < bars[-1][1]}
+    sheet, measures = _sheet(score, bars, notes, fifths, swung, part)
     starts = [a for a, _, _ in bars]
     for a, b, pitch, tied_in, tied_out in _events(notes, sorted(chords), bars[-1][1]):
         for bi in range(bisect.bisect_right(starts, a) - 1, len(bars)):
@@ -274,8 +281,9 @@ def lead_sheet_xml(score: Score, swing_to_straight: bool = True) -> bytes:
                 break
             cuts = list(range(bar_a, bar_b, beat))
             for x, y in _pieces(max(a, bar_a), min(b, bar_b), cuts, bar_a, beat):
-                el = note.Rest() if pitch is None else note.Note(
-                    f"{names[pitch % 12]}{pitch // 12 - 1}")
+                written = None if pitch is None else pitch + part.semitones
+                el = note.Rest() if written is None else note.Note(
+                    f"{names[written % 12]}{written // 12 - 1}")
                 el.duration.quarterLength = Fraction(y - x, TICKS_PER_BEAT)
                 before, after = tied_in or x > a, tied_out or y < b
                 if pitch is not None and (before or after):
@@ -294,7 +302,7 @@ def lead_sheet_xml(score: Score, swing_to_straight: bool = True) -> bytes:
     # Degrees carry the exact chord tones for programs; the kind's text already shows them.
     xml = exporter.parse().replace(b"<degree>", b'<degree print-object="no">')
     # music21 stamps today's date: without it the same solo gives the same bytes any day.
-    return re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", xml)
+    return one_transpose(re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", xml))
 
 
 def _events(notes: tuple[Note, ...], chord_ticks: list[int], end: int
@@ -325,18 +333,14 @@ def _with_rests(notes: tuple[Note, ...], end: int) -> list[tuple[int, int, int |
 
 
 def _sheet(score: Score, bars: list[tuple[int, int, int]], notes: tuple[Note, ...],
-           fifths: int, swung: bool):
-    """An empty music21 Score with one measure per bar: title, clef, key, meters, tempo."""
-    from music21 import clef, expressions, instrument, key, metadata, meter, note, stream, tempo
+           fifths: int, swung: bool, written: WrittenPart):
+    """An empty music21 Score with one measure per bar: title, part name and transposition,
+    clef, key, meters, tempo."""
+    from music21 import clef, expressions, key, metadata, meter, note, stream, tempo
 
     sheet = stream.Score()
     sheet.metadata = metadata.Metadata(title=score.title or "jazzgen solo", composer="jazzgen")
-    # Fixed ids: music21 would draw random ones, and the same solo would give other bytes.
-    part = stream.Part(id="P1")
-    part.partName = "Solo"
-    solo = instrument.Instrument(instrumentName="Solo")
-    solo.partId, solo.instrumentId = "P1", "P1-I1"
-    part.insert(0, solo)
+    part = music21_part(written)
     measures, prev = [], None
     for i, (start, _, _) in enumerate(bars):
         m = stream.Measure(number=i + 1)
@@ -345,11 +349,11 @@ def _sheet(score: Score, bars: list[tuple[int, int, int]], notes: tuple[Note, ..
             m.insert(0, meter.TimeSignature(f"{sig.numerator}/{sig.denominator}"))
         measures.append(m)
         prev = sig
-    pitches = sorted(n.pitch for n in notes)
+    pitches = sorted(n.pitch + written.semitones for n in notes)
     median = pitches[len(pitches) // 2] if pitches else 72
     first = measures[0]
-    first.insert(0, clef.TrebleClef() if median >= 60 else
-                 clef.Treble8vbClef() if median >= 48 else clef.BassClef())
+    first.insert(0, {"treble": clef.TrebleClef, "treble-8vb": clef.Treble8vbClef,
+                     "bass": clef.BassClef}[clef_for(written, median)]())
     first.insert(0, key.KeySignature(fifths))
     marks = [tempo.MetronomeMark(number=round(score.tempo, 1), referent=note.Note(type="quarter"))]
     if swung:
@@ -363,7 +367,8 @@ def _sheet(score: Score, bars: list[tuple[int, int, int]], notes: tuple[Note, ..
     return sheet, measures
 
 
-def write_lead_sheet(score: Score, path: str | os.PathLike,
-                     swing_to_straight: bool = True) -> Path:
-    """Write the solo as a MusicXML lead sheet with chord symbols, key, meter and tempo."""
-    return atomic.write_bytes(path, lead_sheet_xml(score, swing_to_straight))
+def write_lead_sheet(score: Score, path: str | os.PathLike, swing_to_straight: bool = True,
+                     part: WrittenPart = CONCERT) -> Path:
+    """Write the solo as a MusicXML lead sheet with chord symbols, key, meter and tempo, as
+    ``part`` reads it (default: concert pitch)."""
+    return atomic.write_bytes(path, lead_sheet_xml(score, swing_to_straight, part))
