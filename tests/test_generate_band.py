@@ -1,4 +1,5 @@
-"""jazzgen.generate.band: the parts together, over gaps, meters and a count-in, seeded."""
+"""jazzgen.generate.band: the parts together, over gaps, meters and a count-in, seeded;
+swinging at the tempo's ratio; listening to the solo."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from builders import BAR, BEAT, FOUR_FOUR, TUNES, band, build
 from jazzgen.errors import BandError
 from jazzgen.generate.band import count_in_ticks, make_band
 from jazzgen.generate.band_config import BandConfig
+from jazzgen.generate.dynamics import BUSY, REST, listen
 from jazzgen.music.chords import ChordChange
-from jazzgen.music.notes import Part, TimeSignature
+from jazzgen.music.notes import Note, Part, TimeSignature
 
 
 def test_gaps_silence_comping_and_bass_but_not_drums():
@@ -98,3 +100,53 @@ def test_bad_input_is_refused():
         "Bass": Part("Bass", (), 32, 2),
         "Drums": Part("Drums", (), 0, 9, True),
     }
+
+
+@pytest.mark.parametrize(("bpm", "off"), [(120, 18), (150, 18), (200, 16), (240, 14), (300, 12)])
+def test_the_band_swings_at_the_tempos_ratio(bpm, off):
+    changes, end = build(TUNES["Bb blues"])
+    cfg = BandConfig(swing=None).at_tempo(bpm)
+    parts = {p.name: p for p in make_band(changes, FOUR_FOUR, end, cfg, np.random.default_rng(1))}
+    ride = {n.start % BEAT for n in parts["Drums"].notes if n.pitch == 51}
+    comp = {n.start % BEAT for n in parts["Piano"].notes}
+    assert ride == {0, off} and comp == {0, off}  # the off-beat eighths land at ``off``
+    with pytest.raises(BandError, match="tempo"):
+        make_band(changes, FOUR_FOUR, end, BandConfig(swing=None), np.random.default_rng(1))
+
+
+def _calls_and_rests(bars: int) -> tuple[Note, ...]:
+    """A solo that plays running eighths in even bars and rests through odd ones."""
+    return tuple(Note(64 + i % 5, b * BAR + 12 * i, 12) for b in range(0, bars, 2)
+                 for i in range(8))
+
+
+def test_without_the_solo_the_band_plays_as_it_always_has():
+    changes, end = build(TUNES["Bb blues"])
+    plain = make_band(changes, FOUR_FOUR, end, BandConfig(), np.random.default_rng(5))
+    assert make_band(changes, FOUR_FOUR, end, BandConfig(), np.random.default_rng(5),
+                     solo=None) == plain
+    heard = make_band(changes, FOUR_FOUR, end, BandConfig(), np.random.default_rng(5),
+                      solo=_calls_and_rests(12))
+    assert heard[1] == plain[1]  # the bass keeps the time, deaf to the solo
+    assert heard[0] != plain[0] and heard[2] != plain[2]
+
+
+def test_comping_leaves_space_under_a_busy_solo_and_fills_its_rests():
+    changes, end = build(TUNES["Bb blues"])
+    line = _calls_and_rests(12)
+    windows = listen(line, [(b * BAR, BAR, BEAT) for b in range(12)])
+    assert {w.state for w in windows} == {BUSY, REST}
+    onsets = {BUSY: [], REST: []}
+    velocity = {BUSY: [], REST: []}
+    for seed in range(10):
+        parts = make_band(changes, FOUR_FOUR, end, BandConfig(), np.random.default_rng(seed),
+                          solo=line)
+        comp = parts[0].notes
+        for w in windows:
+            hits = [n for n in comp if w.start <= n.start < w.end]
+            onsets[w.state].append(len({n.start for n in hits}))
+            velocity[w.state] += [n.velocity for n in hits]
+    per_window = {k: float(np.mean(v)) for k, v in onsets.items()}
+    mean_velocity = {k: float(np.mean(v)) for k, v in velocity.items()}
+    assert per_window[BUSY] < per_window[REST]
+    assert mean_velocity[BUSY] + 8 < mean_velocity[REST]

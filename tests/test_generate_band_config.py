@@ -11,6 +11,7 @@ from jazzgen.generate.band_config import (
     SOLO_INSTRUMENTS,
     SWING,
     BandConfig,
+    band_summary,
 )
 from jazzgen.music import gm
 
@@ -48,3 +49,22 @@ def test_the_tables_the_command_line_offers():
     assert all(BandConfig(comp_program=p).comp_program == p for p in COMP_INSTRUMENTS.values())
     with pytest.raises(TypeError):
         SWING["swung"] = 0.7  # type: ignore[index]  # read-only
+
+
+def test_swing_none_follows_the_tempo_once_fixed():
+    follow = BandConfig(swing=None)
+    assert follow.at_tempo(200).swing == pytest.approx(2 / 3)
+    assert follow.at_tempo(300).swing == 0.5 and follow.at_tempo(120).swing == 0.75
+    assert follow.at_tempo(200) == BandConfig(swing=follow.at_tempo(200).swing)
+    given = BandConfig(swing=SWING["hard"])
+    assert given.at_tempo(300) is given  # a ratio given wins over the tempo
+    assert BandConfig().at_tempo(300).swing == 2 / 3
+    assert follow.describe_swing(200) == "swing 0.67 (from tempo 200)"
+    assert follow.describe_swing(172.5) == "swing 0.71 (from tempo 172.5)"
+    assert given.describe_swing(200) == "swing 0.75"
+    assert band_summary(follow, 300) == "band swing 0.50 (from tempo 300)"
+    assert band_summary(None, 300) == "no band"
+
+
+def test_the_band_listens_only_when_asked():
+    assert BandConfig().listen is False and BandConfig(listen=True).listen

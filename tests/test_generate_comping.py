@@ -101,3 +101,57 @@ def test_voice_leading_is_smooth():
         if len(pa) == len(pb) and pa != pb:
             moves.append(sum(abs(x - y) for x, y in zip(pa, pb, strict=True)) / len(pa))
     assert moves and np.mean(moves) <= 2.5 and max(moves) <= 6
+
+
+def _heard(changes, end, seed, solo) -> Part:
+    """The comping of a band that hears ``solo``."""
+    from jazzgen.generate.band import make_band
+    from jazzgen.generate.band_config import BandConfig
+    from jazzgen.music.notes import TimeSignature
+
+    return make_band(changes, (TimeSignature(0),), end, BandConfig(), np.random.default_rng(seed),
+                     solo=solo)[0]
+
+
+def _played(changes, group: list[Note]) -> ChordChange:
+    """The change a voicing plays (by its guide tones): the one sounding, else the next."""
+    now = change_from(changes, group[0].start)
+    if GUIDES[now.chord.symbol] <= {n.pitch % 12 for n in group}:
+        return now
+    return change_from(changes, now.end)
+
+
+def test_under_a_busy_solo_each_chord_gets_one_short_soft_hit():
+    from jazzgen.generate.dynamics import BUSY, COMP_BUSY_LENGTH, listen
+
+    changes, end = build(TUNES["Bb blues"])  # no voicing holds a neighbour's guide tones
+    running = tuple(Note(67, t, 12) for t in range(0, end, 12))  # eighths all the way
+    windows = listen(running, [(b, BAR, BEAT) for b in range(0, end, BAR)])
+    assert {w.state for w in windows} == {BUSY}
+    louder = []
+    for seed in range(6):
+        comp = voicings(_heard(changes, end, seed, running))
+        played = {t: _played(changes, g) for t, g in comp.items()}
+        for w in windows:  # one hit per chord and window
+            chords = [played[t] for t in comp if w.start <= t < w.end]
+            assert len(chords) == len(set(chords)), (seed, w.start)
+        assert set(played.values()) == set(changes)  # every chord still sounds
+        assert all(n.duration <= COMP_BUSY_LENGTH for g in comp.values() for n in g)
+        louder += [n.velocity for g in comp.values() for n in g]
+    assert np.mean(louder) < 62 - 5  # 10 below the comping velocity, give or take the jitter
+
+
+def test_in_a_rest_the_comping_pushes_the_and_of_the_last_beat():
+    from jazzgen.generate.dynamics import REST, listen
+
+    changes, end = build(TUNES["ii-V-I-vi"])
+    windows = listen((), [(b, BAR, BEAT) for b in range(0, end, BAR)])
+    assert {w.state for w in windows} == {REST}
+    for seed in range(6):
+        comp = voicings(_heard(changes, end, seed, ()))
+        pushes = [w.last_beat + 16 for w in windows]
+        assert set(pushes) <= set(comp), seed  # a push in every resting window
+        for t in pushes[:-1]:  # it anticipates the next beat's chord and holds over it
+            nxt = change_from(changes, t + 8)
+            assert GUIDES[nxt.chord.symbol] <= {n.pitch % 12 for n in comp[t]}
+            assert all(n.end > t + 8 for n in comp[t])

@@ -1,6 +1,7 @@
 """jazzgen.generate.solo: a generation run from model to files: the band under the solo,
 count-in, several outputs, primers, re-swinging (the end-to-end tests are slow)."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import mido
@@ -106,6 +107,8 @@ def test_a_request_is_checked_when_made():
         Request(num_outputs=0)
     with pytest.raises(GenerateError, match="20..400 BPM"):
         Request(tempo=500.0)
+    with pytest.raises(GenerateError, match="humanize must be 0..1"):
+        Request(humanize=1.2)
     assert Request().band is None and Request().swing is None  # the solo alone, as learned
 
 
@@ -212,3 +215,29 @@ def test_the_longest_quote_is_printed_and_max_copy_keeps_it_short(tmp_path, tiny
     assert "longest quote of the training solos: 0 notes" in r.output
     save_quotes(model, index_scores(s for _, s in load_corpus(tiny_corpus).pieces))
     assert "longest quote" in gen("--model", model, *args, "-o", tmp_path / "d.mid").output
+
+
+def test_arranging_humanizes_from_its_own_stream_and_swings_the_band_by_tempo():
+    import numpy as np
+    from builders import random_line
+
+    from jazzgen.generate.band_config import BandConfig
+
+    line = random_line(2, bars=4)
+    score = replace(line, tempo=200.0)
+
+    def arrange(**kw):
+        return solo._arrange(score, Request(**kw), 4 * 96, np.random.default_rng(9))
+
+    band = BandConfig(swing=None, listen=True)
+    plain, none = arrange(band=band)
+    loose, played = arrange(band=band, humanize=0.5)
+    assert none is None and played is not None
+    assert loose == plain  # humanizing changes no note of the solo or the band
+    played.check(loose)
+    ride = {n.start % 24 for n in plain.parts[2].notes if n.pitch == 51}
+    assert ride == {0, 16}  # 2:1 at 200 BPM
+    deaf, _ = arrange(band=replace(band, listen=False))
+    assert deaf.parts[1] == plain.parts[1] and deaf.parts[0] != plain.parts[0]
+    alone, played = arrange(humanize=1.0)
+    assert alone.parts == () and played.lines[0] == arrange(band=band, humanize=1.0)[1].lines[0]

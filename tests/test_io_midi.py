@@ -346,3 +346,26 @@ def test_a_note_after_two_to_the_27_ticks_of_silence_reads_at_once_and_close_by(
     assert out["bars"] == out["spans"] <= MAX_SILENCE_BARS + 2 and out["tokens"] < 40
     assert out["changes"] == [["C7", 0, 96], ["C7", bar2, bar2 + 96]]  # from the piano
     assert f"too long ({FAR // 96 + 1} bars; the limit is {MAX_PIECE_BARS})" in out["held"]
+
+
+def test_a_performance_moves_notes_by_midi_ticks_and_sets_their_velocity():
+    from jazzgen.errors import InvalidValueError
+    from jazzgen.music.humanize import Nudge, Performance
+
+    s = make_score([(60, 0, 24), (62, 24, 24), (64, 48, 12)])
+    plain = score_to_bytes(s)
+    same = Performance((tuple(Nudge(0, 0, n.velocity) for n in s.notes),))
+    assert score_to_bytes(s, performance=same) == plain == score_to_bytes(s, performance=None)
+    played = Performance(((Nudge(0, -3, 70), Nudge(-7, 5, 100), Nudge(9, 9, 1)),))
+    mid = mido.MidiFile(file=io.BytesIO(score_to_bytes(s, performance=played)))
+    now, events = 0, []
+    for m in mid.tracks[1]:
+        now += m.time
+        if m.type in ("note_on", "note_off"):
+            events.append((now, m.type, m.note, m.velocity))
+    assert events == [(0, "note_on", 60, 70), (473, "note_on", 62, 100),
+                      (477, "note_off", 60, 0), (965, "note_off", 62, 0),
+                      (969, "note_on", 64, 1), (1209, "note_off", 64, 0)]
+    assert mid.ticks_per_beat == 480
+    with pytest.raises(InvalidValueError, match="does not fit"):
+        score_to_bytes(s, performance=Performance((played.lines[0][:2],)))

@@ -1,11 +1,11 @@
-"""jazzgen.music.swing: re-swinging a played line's off-beat eighths."""
+"""jazzgen.music.swing: re-swinging a played line's off-beat eighths; the band's swing by tempo."""
 
 from __future__ import annotations
 
 import pytest
 
 from jazzgen.music.notes import Note
-from jazzgen.music.swing import swing_ticks
+from jazzgen.music.swing import TEMPO_SWING_RANGE, swing_ticks, tempo_swing
 
 
 def line(*spec: tuple[int, int, int]) -> tuple[Note, ...]:
@@ -45,3 +45,23 @@ def test_swing_ticks_leaves_triplets_sixteenths_and_downbeats():
     assert swing_ticks(lone, 0.75) == line((60, 18, 6))
     with pytest.raises(ValueError, match="1.2"):
         swing_ticks(STRAIGHT, 1.2)
+
+
+@pytest.mark.parametrize(("bpm", "share"), [
+    (60, 0.75), (150, 0.75), (160, 1 - 0.1 * 160 / 60), (200, 2 / 3), (240, 0.6), (270, 0.55),
+    (300, 0.5), (400, 0.5),
+])
+def test_tempo_swing_keeps_the_short_eighth_near_100_ms(bpm, share):
+    assert tempo_swing(bpm) == pytest.approx(share)
+    beat_s = 60 / bpm
+    if 0.5 < share < 0.75:  # unclipped: the short eighth lasts 100 ms exactly
+        assert (1 - tempo_swing(bpm)) * beat_s == pytest.approx(0.100)
+
+
+def test_tempo_swing_falls_with_tempo_and_stays_in_range():
+    values = [tempo_swing(bpm) for bpm in range(20, 401, 5)]
+    assert values == sorted(values, reverse=True)
+    assert min(values) == 0.5 and max(values) == 0.75  # 1:1 to 3:1
+    assert TEMPO_SWING_RANGE == (0.5, 0.75)
+    with pytest.raises(ValueError, match="tempo"):
+        tempo_swing(0)

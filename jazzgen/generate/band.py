@@ -8,6 +8,9 @@ the beats of bar ``[0, count_in_ticks(sigs))`` and the groove starts after it. T
 must already have shifted the solo and the changes one bar later (``make_band`` refuses
 changes that start inside the count-in bar). The clicks come in the "Drums" part even when
 ``drums=False``, since the soloist needs them either way.
+
+Listening: given the solo's notes, comping and drums follow its density (the rule is in
+:mod:`jazzgen.generate.dynamics`); without them the band plays as it always has.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from jazzgen.generate.band_config import BASS_CHANNEL, COMP_CHANNEL, BandConfig
 from jazzgen.generate.bass import bass_notes
 from jazzgen.generate.comping import comp_notes
 from jazzgen.generate.drums import SIDE_STICK, drum_notes
+from jazzgen.generate.dynamics import listen
 from jazzgen.music import gm
 from jazzgen.music.chords import NO_CHORD, ChordChange
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, TimeSignature
@@ -63,10 +67,15 @@ def make_band(
     end: int,
     config: BandConfig,
     rng: np.random.Generator,
+    solo: tuple[Note, ...] | None = None,
 ) -> tuple[Part, ...]:
-    """Comping, walking-bass and drum Parts over ``changes`` for the span [0, end)."""
+    """Comping, walking-bass and drum Parts over ``changes`` for the span [0, end); with the
+    ``solo``'s notes, comping and drums listen to it (``dynamics``)."""
     if end < 0:
         raise BandError(f"end must be >= 0 ticks, got {end}")
+    if config.swing is None:
+        raise BandError("the band's swing follows the tempo: fix it with BandConfig.at_tempo "
+                        "before the band plays")
     bars = _grid(time_signatures, end)
     cleaned = _clean_changes(changes, end)
     lead = count_in_ticks(time_signatures) if config.count_in else 0
@@ -77,17 +86,18 @@ def make_band(
     # One child stream per instrument, so switching one off never changes the others.
     comp_rng, bass_rng, drum_rng = rng.spawn(3)
     beats = [t for s, length, beat in bars for t in range(s, s + length, beat)]
+    windows = None if solo is None else listen(solo, bars)
     parts = []
     if config.piano:
         name = "Guitar" if config.comp_program in gm.GUITARS else "Piano"
-        notes = comp_notes(cleaned, bars, config.swing, config, comp_rng)
+        notes = comp_notes(cleaned, bars, config.swing, config, comp_rng, windows)
         parts.append(Part(name, _sorted(notes), config.comp_program, COMP_CHANNEL))
     if config.bass:
         notes = bass_notes(cleaned, beats, config.swing, config, bass_rng)
         parts.append(Part("Bass", _sorted(notes), config.bass_program, BASS_CHANNEL))
     if config.drums or config.count_in:
         groove = [b for b in bars if b[0] >= lead] if config.drums else []
-        drums = drum_notes(groove, end, config.swing, config, drum_rng)
+        drums = drum_notes(groove, end, config.swing, config, drum_rng, windows)
         click_beat = TICKS_PER_BEAT * 4 // time_signatures[0].denominator
         clicks = [
             Note(SIDE_STICK, t, min(6, end - t), 95 if t == 0 else 80)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from jazzgen.generate import dynamics
 from jazzgen.generate.band_config import BandConfig
+from jazzgen.generate.dynamics import BUSY, REST, Window
 from jazzgen.music.chords import Chord, ChordChange
 from jazzgen.music.notes import TICKS_PER_BEAT, Note
 
@@ -98,8 +100,10 @@ def comp_notes(
     off_frac: float,
     cfg: BandConfig,
     rng: np.random.Generator,
+    windows: tuple[Window, ...] | None = None,
 ) -> list[Note]:
-    """Rhythmic comping: bar patterns, anticipations and voice-led voicings."""
+    """Rhythmic comping: bar patterns, anticipations and voice-led voicings; with the solo's
+    ``windows`` (``dynamics.listen``), thinned where the solo is busy, pushed where it rests."""
     idx_at = {t: i for i, c in enumerate(changes) for t in range(c.start, c.end)}
     hits: dict[int, tuple[int, int]] = {}  # onset -> (change index, nominal length)
     weights = np.array([w for _, w in _PATTERNS]) / sum(w for _, w in _PATTERNS)
@@ -126,6 +130,9 @@ def comp_notes(
     for i, c in enumerate(changes):  # every chord sounds at least once
         if not any(h[0] == i for h in hits.values()):
             hits[c.start] = (i, min(2 * TICKS_PER_BEAT, c.duration))
+    louder: dict[int, int] = {}
+    if windows:
+        hits, louder = _listen(hits, windows, idx_at, off_frac)
     onsets = sorted(hits)
     notes, prev, prev_idx = [], None, -1
     for k, t in enumerate(onsets):
@@ -134,5 +141,41 @@ def comp_notes(
         if i != prev_idx:
             prev, prev_idx = _voice_lead(voicing_pcs(changes[i].chord), prev), i
         vel = cfg.comp_velocity + int(rng.integers(-8, 9)) + (6 if t in anticipated else 0)
+        vel += louder.get(t, 0)
         notes.extend(Note(p, t, stop - t, int(np.clip(vel, 1, 127))) for p in prev)
     return notes
+
+
+def _listen(
+    hits: dict[int, tuple[int, int]],
+    windows: tuple[Window, ...],
+    idx_at: dict[int, int],
+    off_frac: float,
+) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    """Comping hits shaped by the solo (the rule in ``dynamics``), and velocity changes by
+    onset: busy windows keep one short, soft hit per chord; resting ones get a push."""
+    out, louder = dict(hits), {}
+    for w in windows:
+        inside = sorted(t for t in out if w.start <= t < w.end)
+        if w.state == BUSY:
+            kept: set[int] = set()
+            for t in inside:
+                i, length = out.pop(t)
+                if i not in kept:
+                    kept.add(i)
+                    out[t] = (i, min(length, dynamics.COMP_BUSY_LENGTH))
+                    louder[t] = -dynamics.COMP_BUSY_SOFTER
+        elif w.state == REST:
+            louder.update((t, dynamics.COMP_REST_LOUDER) for t in inside)
+            push = w.last_beat + round(off_frac * w.beat)  # replaces a hit there
+            if push not in idx_at:
+                continue
+            nxt = idx_at.get(w.end)
+            if nxt is None:  # nothing to anticipate: re-strike the chord sounding
+                out[push] = (idx_at[push], _STAB)
+            else:  # anticipate the next beat's chord, held over it
+                for t in [t for t in out if push < t < w.end + w.beat and out[t][0] == nxt]:
+                    del out[t]
+                out[push] = (nxt, w.end + w.beat - push)
+            louder[push] = dynamics.COMP_PUSH_LOUDER
+    return out, louder

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from jazzgen.io.read import read_score
 from jazzgen.model.novelty import QUOTES_FILE, load_quotes
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
+from jazzgen.music.humanize import Performance, humanize
 from jazzgen.music.notes import Score, ticks_to_seconds
 from jazzgen.music.quotes import QuoteIndex
 from jazzgen.music.swing import swing_ticks
@@ -55,6 +57,7 @@ class Request:
     solo_program: int = gm.SOLO_PROGRAM
     outputs: Outputs = field(default_factory=Outputs)  # files beside each MIDI file
     max_copy: int | None = None  # longest quote of the training solos allowed, in notes
+    humanize: float = 0.0  # timing and velocity variation of solo and band, 0 (none)..1
 
     def __post_init__(self) -> None:
         if self.num_outputs < 1:
@@ -62,6 +65,8 @@ class Request:
                                 f"{self.num_outputs}")
         if self.tempo is not None and not 20 <= self.tempo <= 400:
             raise GenerateError(f"tempo must be 20..400 BPM, got {self.tempo}")
+        if not 0 <= self.humanize <= 1:
+            raise GenerateError(f"humanize must be 0..1, got {self.humanize}")
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,11 @@ def resolve_model(model: str | os.PathLike | None) -> Path:
 
 
 def generate(model: str | os.PathLike | None, output: str | os.PathLike,
-             request: Request) -> Result:
+             request: Request, progress: Callable[[int, int], None] | None = None) -> Result:
     """Sample ``request.num_outputs`` solos, write each as MIDI (and the other outputs asked
-    for) at ``output`` (numbered when there are several); returns what was written."""
+    for) at ``output`` (numbered when there are several); returns what was written.
+    ``progress(done, total)`` is called before the first solo's files are written and after
+    each solo's."""
     from jazzgen.model.bundle import load_bundle
 
     request.outputs.check()  # fail before sampling when the synthesizer is missing
@@ -143,16 +150,20 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
                    primer=primer, guard=guard)
     tempo = request.tempo or bundle.default_tempo
     solos = []
+    report = progress or (lambda _done, _total: None)
+    report(0, len(lines))
     for i, line in enumerate(lines):
         stop = end or (math.ceil(max((n.end for n in line), default=bar) / bar) * bar)
         score = Score(notes=line, changes=_cut(changes, stop), time_signatures=(sig,),
                       tempo=tempo, title=f"jazzgen solo over {label}")
-        score = _arrange(score, request, stop, np.random.default_rng(seeds[2 * i + 1]))
+        score, played = _arrange(score, request, stop,
+                                 np.random.default_rng(seeds[2 * i + 1]))
         target = write_midi(score, _numbered(Path(output), i, request.num_outputs),
-                            solo_program=request.solo_program)
+                            solo_program=request.solo_program, performance=played)
         quoted = None if quotes is None else quotes.longest([n.pitch for n in line])
         solos.append(Solo(score, target, tuple(write_outputs(target, request.outputs, score)),
                           quoted))
+        report(i + 1, len(lines))
     return Result(path, label, request.seed, tuple(solos), sampling)
 
 
@@ -191,23 +202,31 @@ def _cut(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]
                  for c in changes if c.start < stop)
 
 
-def _arrange(score: Score, request: Request, end: int, rng: np.random.Generator) -> Score:
-    """Swing the solo if asked and put the band under it (shifted for a count-in)."""
+def _arrange(score: Score, request: Request, end: int,
+             rng: np.random.Generator) -> tuple[Score, Performance | None]:
+    """Swing the solo if asked, put the band under it (shifted for a count-in; swinging at
+    the tempo's ratio unless one is given; listening to the solo if its config says so), and
+    how to play it all when humanizing (None: as written)."""
     if request.swing is not None:
         score = replace(score, notes=swing_ticks(score.notes, request.swing))
-    if request.band is None:
-        return score
-    cfg = request.band
-    shift = score.time_signatures[0].bar_ticks if cfg.count_in else 0
-    if shift:
-        score = replace(
-            score,
-            notes=tuple(replace(n, start=n.start + shift) for n in score.notes),
-            changes=tuple(ChordChange(c.start + shift, c.duration, c.chord)
-                          for c in score.changes),
-        )
-    parts = make_band(score.changes, score.time_signatures, end + shift, cfg, rng)
-    return replace(score, parts=tuple(parts))
+    if request.band is not None:
+        cfg = request.band.at_tempo(score.tempo)
+        shift = score.time_signatures[0].bar_ticks if cfg.count_in else 0
+        if shift:
+            score = replace(
+                score,
+                notes=tuple(replace(n, start=n.start + shift) for n in score.notes),
+                changes=tuple(ChordChange(c.start + shift, c.duration, c.chord)
+                              for c in score.changes),
+            )
+        parts = make_band(score.changes, score.time_signatures, end + shift, cfg, rng,
+                          solo=score.notes if cfg.listen else None)
+        score = replace(score, parts=tuple(parts))
+    # The humanizer draws from child 3 of ``rng`` (the band's instruments spawn 0-2), named
+    # by its spawn key: the same stream with or without a band, and no note drawn changes.
+    seq = rng.bit_generator.seed_seq
+    feel = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 3))
+    return score, humanize(score, request.humanize, np.random.default_rng(feel))
 
 
 def _load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[Score, int]:

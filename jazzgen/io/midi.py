@@ -4,7 +4,8 @@
 (solo) track picked automatically, chords from chord-symbol text events or inferred from
 the accompaniment, the time-signature map and the first tempo. ``write_midi`` writes a
 type-1 file with a conductor track (tempo, meter, chord symbols as markers), the solo and
-any band parts.
+any band parts, played as written or as a humanized ``Performance`` says (finer timing than
+the score's grid: 20 MIDI ticks to a jazzgen tick).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from jazzgen.io import atomic
 from jazzgen.io.limits import bounded, check_size
 from jazzgen.music.chords import ChordChange, changes_from_marks, parse_chord_or_none
 from jazzgen.music.gm import DRUM_CHANNEL, SOLO_PROGRAM
-from jazzgen.music.inference import infer_changes
+from jazzgen.music.humanize import SUBTICKS, Nudge, Performance
+from jazzgen.music.inference import accompaniment, infer_changes
 from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, Score, TimeSignature, monophonic
 
-OUT_TICKS_PER_BEAT = 480  # 20 MIDI ticks per jazzgen tick: exact for the 24-per-beat grid
+OUT_TICKS_PER_BEAT = TICKS_PER_BEAT * SUBTICKS  # 480: exact for the grid, room for nudges
 CHORD_TEXT_TYPES = ("marker", "text", "cue_marker")
 MELODY_NAMES = re.compile(
     r"solo|melody|lead|sax|trumpet|tenor|alto|sopran|horn|trombone|flute|clarinet|vocal|voice",
@@ -47,11 +49,14 @@ class _Voice:
     notes: list[Note]
 
 
-def read_midi(path: str | os.PathLike, track: str | int | None = None) -> Score:
+def read_midi(path: str | os.PathLike, track: str | int | None = None,
+              infer_chords: bool = True) -> Score:
     """Read a MIDI file into a Score: melody, chords, meter, tempo; other tracks as parts.
 
     ``track`` picks the melody by track index or (part of) its name; by default the most
-    melody-like track is chosen. Silences longer than ``MAX_SILENCE_BARS`` are cut (see
+    melody-like track is chosen. Without chord-symbol text events the changes are inferred
+    from the accompaniment (``music.inference``), unless ``infer_chords`` is False (then
+    there are none). Silences longer than ``MAX_SILENCE_BARS`` are cut (see
     :mod:`jazzgen.io.limits`). Raises :class:`~jazzgen.errors.ReadError` naming what is wrong.
     """
     path = Path(path)
@@ -139,9 +144,9 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None) -> Score:
         title=title or path.stem,
         parts=parts,
     ), path)  # long silences cut before chords are inferred bar by bar
-    if score.changes:
+    if score.changes or not infer_chords:
         return score
-    return replace(score, changes=infer_changes(score, [p for p in score.parts if not p.is_drum]))
+    return replace(score, changes=infer_changes(score, accompaniment(score.parts)))
 
 
 def _error(path: Path, what: str, reason: str = ReadError.UNREADABLE) -> ReadError:
@@ -242,10 +247,14 @@ def _changes_from_text(texts: list[tuple[int, str]], end: int) -> tuple[ChordCha
 
 
 def score_to_bytes(
-    score: Score, solo_program: int = SOLO_PROGRAM, solo_name: str = "Solo"
+    score: Score, solo_program: int = SOLO_PROGRAM, solo_name: str = "Solo",
+    performance: Performance | None = None,
 ) -> bytes:
-    """Encode ``score`` as a type-1 MIDI file (deterministic bytes)."""
-    scale = OUT_TICKS_PER_BEAT // TICKS_PER_BEAT
+    """Encode ``score`` as a type-1 MIDI file (deterministic bytes), its notes moved and
+    their velocities set as ``performance`` says (None: exactly as written)."""
+    scale = SUBTICKS
+    if performance is not None:
+        performance.check(score)
     conductor: list[tuple[int, int, mido.MetaMessage | mido.Message]] = []
     conductor.append((0, 0, mido.MetaMessage("track_name", name=score.title or "jazzgen")))
     conductor.append((0, 1, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(score.tempo))))
@@ -259,18 +268,20 @@ def score_to_bytes(
         conductor.append((change.start * scale, 3, marker))
     tracks = [_to_track(conductor)]
     solo = Part(solo_name, score.notes, program=solo_program, channel=0)
-    for part in (solo, *score.parts):
+    for k, part in enumerate((solo, *score.parts)):
+        nudges = performance.lines[k] if performance is not None else \
+            [Nudge(0, 0, n.velocity) for n in part.notes]
         events: list[tuple[int, int, mido.MetaMessage | mido.Message]] = [
             (0, 0, mido.MetaMessage("track_name", name=part.name))
         ]
         if not part.is_drum:
             events.append((0, 1, mido.Message("program_change", channel=part.channel,
                                               program=part.program)))
-        for n in part.notes:
-            events.append((n.start * scale, 3, mido.Message(
-                "note_on", channel=part.channel, note=n.pitch, velocity=n.velocity)))
+        for n, nudge in zip(part.notes, nudges, strict=True):
+            events.append((n.start * scale + nudge.on, 3, mido.Message(
+                "note_on", channel=part.channel, note=n.pitch, velocity=nudge.velocity)))
             # note-offs sort before note-ons at the same tick so repeated notes re-strike
-            events.append((n.end * scale, 2, mido.Message(
+            events.append((n.end * scale + nudge.off, 2, mido.Message(
                 "note_off", channel=part.channel, note=n.pitch, velocity=0)))
         tracks.append(_to_track(events))
     mid = mido.MidiFile(type=1, ticks_per_beat=OUT_TICKS_PER_BEAT)
@@ -282,10 +293,12 @@ def score_to_bytes(
 
 def write_midi(
     score: Score, path: str | os.PathLike, solo_program: int = SOLO_PROGRAM,
-    solo_name: str = "Solo",
+    solo_name: str = "Solo", performance: Performance | None = None,
 ) -> Path:
-    """Write ``score`` to ``path`` as a type-1 MIDI file, atomically."""
-    return atomic.write_bytes(path, score_to_bytes(score, solo_program, solo_name))
+    """Write ``score`` to ``path`` as a type-1 MIDI file, atomically (played as
+    ``performance`` says, if given)."""
+    return atomic.write_bytes(path, score_to_bytes(score, solo_program, solo_name,
+                                                   performance))
 
 
 def _to_track(events) -> mido.MidiTrack:
