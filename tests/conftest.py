@@ -46,6 +46,23 @@ def _private_score_cache(tmp_path_factory):
     os.environ["JAZZGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("score-cache"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_settings(tmp_path_factory):
+    """Commands never see the developer's jazzgen.toml (an empty settings file stands in) or
+    JAZZGEN_<COMMAND>_<OPTION> variables; JAZZGEN_SOUNDFONT and the like are left alone."""
+    import os
+
+    from jazzgen.cli import main
+    from jazzgen.cli.config import CONFIG_ENV, ENV_PREFIX
+
+    empty = tmp_path_factory.mktemp("settings") / "jazzgen.toml"
+    empty.write_text("")
+    os.environ[CONFIG_ENV] = str(empty)
+    prefixes = tuple(f"{ENV_PREFIX}_{name.upper().replace('-', '_')}_" for name in main.commands)
+    for name in [n for n in os.environ if n.startswith(prefixes)]:
+        del os.environ[name]
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Fail a ``-m "not slow"`` run that imported TensorFlow: some test that needs it is
     missing its ``slow`` mark (the marker is what keeps ``make smoke`` quick)."""

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from jazzgen.cli import main
 
-COMMANDS = ["train", "generate", "changes", "stats", "render", "play", "evaluate"]
+COMMANDS = ["train", "generate", "changes", "chords", "stats", "render", "play", "evaluate"]
 
 
 def run(*args):
@@ -54,8 +54,10 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     assert r.exit_code == 0, r.output
     assert "Validation NLL per event" in r.output and "unigram baseline" in r.output
     assert sorted(p.name for p in model.iterdir()) == [
-        "config.json", "corpus.json", "history.json", "model.keras", "quotes.npz", "vocab.json",
-        "weights.npz"]
+        "config.json", "corpus.json", "history.json", "log_epochs.csv", "log_steps.csv",
+        "model.keras", "quotes.npz", "vocab.json", "weights.npz"]
+    assert f"Training logs: {model / 'log_epochs.csv'}, {model / 'log_steps.csv'}" in r.output
+    assert "val_loss: " not in r.output and "Reading corpus" not in r.output  # --quiet
     assert not (tmp_path / "m.checkpoint").exists()
     hist = json.loads((model / "history.json").read_text())
     assert len(hist["epochs"]) == 1 and hist["valid_nll_per_event"] > 0
@@ -70,6 +72,22 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
 
     parsed = converter.parse(str(out), forceSource=True)  # music21 opens it too
     assert len(parsed.parts) >= 2 and len(parsed.parts[0].recurse().notes) >= 20
+
+
+@pytest.mark.slow
+def test_train_logdir_writes_tensorboard_events_and_prints_where(tmp_path, tiny_corpus):
+    logdir = tmp_path / "runs" / "m"
+    r = run("train", "--corpus", tiny_corpus, "--model", tmp_path / "m", "--epochs", 1,
+            "--lstm-size", 8, "--lstm-layers", 1, "--embedding-size", 8, "--sequence-length",
+            32, "--batch-size", 16, "--logdir", logdir)
+    assert r.exit_code == 0, r.output
+    events = list(logdir.iterdir())
+    assert len(events) == 1 and "tfevents" in events[0].name and events[0].stat().st_size > 0
+    assert f"TensorBoard events: {logdir} (view with: tensorboard --logdir {logdir})" in r.stdout
+    # not a terminal: the per-epoch line and the reading lines, no bar
+    assert "9/9 - " in r.stdout and "val_loss: " in r.stdout  # Keras's line for the epoch
+    assert "Reading corpus: 4/4 files" in r.stderr
+    assert "\r" not in r.output and "%|" not in r.output
 
 
 @pytest.mark.slow
@@ -247,3 +265,180 @@ def test_shell_completion_offers_commands_options_and_progressions():
     assert "--max-copy" in _complete("jazzgen generate --max")
     assert _complete("jazzgen generate --changes ") == list(PROGRESSIONS)
     assert _complete("jazzgen generate --instrument t") == ["tenor", "trombone", "trumpet"]
+
+
+def _shipped_take(tmp_path, name, *args) -> tuple[bytes, str]:
+    """A 16-bar solo with the band from the shipped model (no TensorFlow): bytes, stderr."""
+    from jazzgen.generate.solo import PACKAGED_MODEL
+
+    if not PACKAGED_MODEL.is_dir():
+        pytest.skip("no shipped model in this checkout")
+    out = tmp_path / f"{name}.mid"
+    r = CliRunner().invoke(main, ["generate", "--model", str(PACKAGED_MODEL), "--bars", "16",
+                                  "-o", str(out), *map(str, args)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return out.read_bytes(), r.stderr
+
+
+def _note_ons(data: bytes) -> dict[str, list[tuple[int, int, int]]]:
+    """(absolute MIDI tick, key, velocity) of every note-on, by track name."""
+    import io
+
+    out = {}
+    for track in mido.MidiFile(file=io.BytesIO(data)).tracks:
+        now, ons = 0, []
+        for m in track:
+            now += m.time
+            if m.type == "note_on" and m.velocity:
+                ons.append((now, m.note, m.velocity))
+        out[track.name] = ons
+    return out
+
+
+def test_generate_humanize_is_seeded_and_plays_the_same_notes_looser(tmp_path):
+    import numpy as np
+
+    plain, _ = _shipped_take(tmp_path, "plain", "--seed", 3, "--tempo", 160)
+    assert _shipped_take(tmp_path, "zero", "--seed", 3, "--tempo", 160, "--humanize", 0)[0] \
+        == plain
+    loose, _ = _shipped_take(tmp_path, "loose", "--seed", 3, "--tempo", 160, "--humanize")
+    assert _shipped_take(tmp_path, "half", "--seed", 3, "--tempo", 160, "--humanize", 0.5)[0] \
+        == loose  # --humanize alone is 0.5
+    full, _ = _shipped_take(tmp_path, "full", "--tempo", 160, "--seed", 3, "--humanize", 1)
+    assert _shipped_take(tmp_path, "again", "--tempo", 160, "--seed", 3, "--humanize", 1)[0] \
+        == full
+    assert loose != plain and full != loose
+    ms_per_tick = 60_000 / (160 * 480)
+    sd = {}
+    for name, grid in _note_ons(plain).items():
+        played = _note_ons(full)[name]
+        # the same notes in the same order: only timing and velocity moved
+        assert [k for _, k, _ in played] == [k for _, k, _ in grid], name
+        if grid:
+            shift = np.array([a - b for (a, _, _), (b, _, _) in zip(played, grid, strict=True)])
+            sd[name] = float(np.std(shift)) * ms_per_tick
+            assert all(t >= 0 for t, _, _ in played)
+            assert all(1 <= v <= 127 for _, _, v in played)
+    assert 8 < sd["Solo"] < 16 and 8 < sd["Piano"] < 16  # 12 ms at amount 1
+    assert sd["Bass"] < sd["Piano"] / 2 and sd["Drums"] < sd["Piano"]
+    other, _ = _shipped_take(tmp_path, "other", "--tempo", 160, "--seed", 4, "--humanize", 1)
+    assert other != full
+    r = CliRunner().invoke(main, ["generate", "--humanize", "1.5"])
+    assert r.exit_code == 2 and "0<=x<=1" in r.output
+
+
+def test_generate_band_swing_follows_the_tempo_unless_given(tmp_path):
+    data, log = _shipped_take(tmp_path, "fast", "--seed", 2, "--tempo", 200)
+    assert "band swing 0.67 (from tempo 200)" in log
+    ride = [t % 480 for t, k, _ in _note_ons(data)["Drums"] if k == 51]
+    assert set(ride) == {0, 320}  # off-beat ride eighths 2/3 into the beat: 16 of 24 ticks
+    data, log = _shipped_take(tmp_path, "hard", "--seed", 2, "--tempo", 200, "--swing", "hard")
+    assert "band swing 0.75" in log and "from tempo" not in log
+    assert {t % 480 for t, k, _ in _note_ons(data)["Drums"] if k == 51} == {0, 360}
+    assert "no band" in _shipped_take(tmp_path, "alone", "--seed", 2, "--no-band")[1]
+
+
+def test_generate_band_listens_unless_told_not_to(tmp_path):
+    heard, _ = _shipped_take(tmp_path, "heard", "--seed", 5, "--tempo", 180)
+    deaf, _ = _shipped_take(tmp_path, "deaf", "--seed", 5, "--tempo", 180, "--no-listen")
+    heard, deaf = _note_ons(heard), _note_ons(deaf)
+    assert heard["Solo"] == deaf["Solo"] and heard["Bass"] == deaf["Bass"]
+    assert heard["Piano"] != deaf["Piano"] and heard["Drums"] != deaf["Drums"]
+    # the low tom ends each fill, and fills come from listening only
+    assert any(k == 45 for _, k, _ in heard["Drums"])
+    assert not any(k == 45 for _, k, _ in deaf["Drums"])
+
+
+def _sheet_part(musicxml) -> tuple[str, int, str | None]:
+    """(part name, key fifths, <transpose> chromatic) of a lead sheet."""
+    import xml.etree.ElementTree as ET
+
+    doc = ET.parse(musicxml).getroot()
+    return (doc.findtext(".//part-name"), int(doc.findtext(".//key/fifths")),
+            doc.findtext(".//transpose/chromatic"))
+
+
+def test_render_part_for_and_the_instrument_of_the_file(tmp_path):
+    from builders import band_score
+
+    from jazzgen.io.midi import write_midi
+    from jazzgen.music import gm
+
+    midi = write_midi(band_score(), tmp_path / "take.mid", solo_program=gm.TRUMPET)
+    sheet = tmp_path / "take.musicxml"
+    assert run("render", midi, "--no-wav", "--sheet", "--part-for", "C").exit_code == 0
+    name, concert, transpose = _sheet_part(sheet)
+    assert (name, transpose) == ("Solo", None)
+    r = run("render", midi, "--no-wav", "--sheet")
+    assert r.exit_code == 0 and r.output == f"Wrote {sheet}\n"
+    assert _sheet_part(sheet) == ("Trumpet in B♭", concert + 2, "-2")  # a tone up
+    assert run("render", midi, "--no-wav", "--sheet", "--part-for", "tenor").exit_code == 0
+    assert _sheet_part(sheet) == ("Tenor Saxophone in B♭", concert + 2, "-2")
+    assert run("render", midi, "--no-wav", "--sheet", "--part-for", "eb").exit_code == 0
+    assert _sheet_part(sheet) == ("Solo in E♭", concert + 3, "-9")  # any case; a 6th up
+    r = CliRunner().invoke(main, ["render", str(midi), "--sheet", "--part-for", "viola"])
+    assert r.exit_code == 2 and "viola" in r.output
+
+
+@pytest.mark.slow
+def test_generate_sheet_part_for_and_the_instrument_default(tmp_path, tiny_model):
+    out = tmp_path / "solo.mid"
+    args = ("generate", "--model", tiny_model, "--bars", 4, "--seed", 3, "-o", out,
+            "--chords", "Dm7 G7 | Cmaj7 |", "--sheet")
+    assert run(*args, "--part-for", "Eb").exit_code == 0
+    eb = _sheet_part(out.with_suffix(".musicxml"))
+    assert eb[0] == "Solo in E♭" and eb[2] == "-9"
+    assert run(*args, "--instrument", "alto").exit_code == 0
+    alto = _sheet_part(out.with_suffix(".musicxml"))
+    assert alto[0] == "Alto Saxophone in E♭" and alto[1:] == eb[1:]
+    assert run(*args).exit_code == 0  # --instrument tenor by default
+    assert _sheet_part(out.with_suffix(".musicxml"))[0] == "Tenor Saxophone in B♭"
+    assert run(*args, "--instrument", "flute").exit_code == 0
+    assert _sheet_part(out.with_suffix(".musicxml"))[::2] == ("Flute", None)
+
+
+def test_chords_prints_the_file_s_chord_symbols_or_infers_them(tmp_path):
+    from test_io_changes import CHART, LEAD_SHEET, band_file, harmony
+
+    r = run("chords", band_file(tmp_path / "tune.mid", symbols=True))
+    assert r.exit_code == 0 and r.stdout == CHART + "\n"
+    assert r.stderr == "chords from the file's chord symbols\n"
+    r = run("chords", band_file(tmp_path / "plain.mid", symbols=False))
+    assert r.exit_code == 0 and r.stderr == "inferred from the accompaniment (piano, bass)\n"
+    assert r.stdout == "Dm7 G7 | Cmaj7 | Cmaj7 | Em7b5 A7 |\nDm7 | G7 | C6 | C6 |\n"
+    sheet = tmp_path / "lead.musicxml"
+    sheet.write_text(LEAD_SHEET.format(
+        h1=harmony("D", "minor-seventh"), h2=harmony("G", "dominant"),
+        h3=harmony("C", "major-seventh"), h4=harmony("A", "dominant")))
+    r = run("chords", sheet)
+    assert r.exit_code == 0 and r.stdout == "Dm7 G7 | Cmaj7 | A7 |\n"
+
+
+def test_chords_json_gives_bars_chords_beats_meter_tempo_and_source(tmp_path):
+    from test_io_changes import band_file
+
+    r = run("chords", band_file(tmp_path / "plain.mid", symbols=False), "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert (data["source"], data["parts"], data["tempo"], data["meter"]) == \
+        ("inferred", ["Piano", "Bass"], 160.0, "4/4")
+    assert data["bars"][:2] == ["Dm7 G7", "Cmaj7"]
+    assert data["chords"][:3] == [{"symbol": "Dm7", "bar": 1, "beat": 0.0, "beats": 2.0},
+                                  {"symbol": "G7", "bar": 1, "beat": 2.0, "beats": 2.0},
+                                  {"symbol": "Cmaj7", "bar": 2, "beat": 4.0, "beats": 8.0}]
+
+
+def test_chords_of_a_bad_file_is_one_error_line(tmp_path):
+    broken = tmp_path / "broken.mid"
+    broken.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01")
+    r = CliRunner().invoke(main, ["chords", str(broken)])
+    assert r.exit_code == 1 and r.output.startswith("Error: broken.mid: corrupt MIDI")
+    assert len(r.output.splitlines()) == 1
+
+
+def test_a_chords_chart_pastes_into_generate_chords(tmp_path):
+    from test_io_changes import band_file
+
+    chart = run("chords", band_file(tmp_path / "plain.mid", symbols=False)).stdout
+    _shipped_take(tmp_path, "again", "--chords", chart, "--seed", 1)  # 16 bars: two choruses
+    assert run("chords", tmp_path / "again.mid").stdout == chart * 2

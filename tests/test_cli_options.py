@@ -79,10 +79,11 @@ def test_sample_options():
 
 
 def test_band_options():
-    assert built(band_options) == {"band": BandConfig(), "swing": None}
+    # by default the band swings at the tempo's ratio and listens to the solo
+    assert built(band_options) == {"band": BandConfig(swing=None, listen=True), "swing": None}
     assert built(band_options, "--no-band") == {"band": None, "swing": None}
     assert built(band_options, "--no-drums", "--comp-instrument", "guitar", "--swing", "hard",
-                 "--count-in") == {
+                 "--count-in", "--no-listen") == {
         "band": BandConfig(drums=False, comp_program=26, swing=0.75, count_in=True),
         "swing": 0.75}
 

@@ -17,6 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import click  # noqa: E402
 
 from jazzgen import __version__  # noqa: E402
+from jazzgen.cli.config import CONFIG_ENV, ENV_PREFIX, load_settings, use_settings  # noqa: E402
 from jazzgen.cli.options import (  # noqa: E402
     band_options,
     corpus_option,
@@ -28,6 +29,7 @@ from jazzgen.cli.options import (  # noqa: E402
     model_option,
     outputs_options,
     progress,
+    quiet_option,
     report_skipped,
     sample_options,
     seed_option,
@@ -35,12 +37,20 @@ from jazzgen.cli.options import (  # noqa: E402
     track_option,
     training_options,
 )
-from jazzgen.generate.band_config import SOLO_INSTRUMENTS  # noqa: E402
+from jazzgen.generate.band_config import SOLO_INSTRUMENTS, band_summary  # noqa: E402
+from jazzgen.music.humanize import TYPICAL_AMOUNT  # noqa: E402
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100,
+                               "auto_envvar_prefix": ENV_PREFIX})
 @click.version_option(__version__, "--version", prog_name="jazzgen")
-def main() -> None:
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar=CONFIG_ENV, show_envvar=True, default=None,
+              help="Settings file to read instead of ./jazzgen.toml, else ./pyproject.toml's "
+              "[tool.jazzgen] (see 'jazzgen config').")
+@click.pass_context
+@friendly_errors
+def main(ctx, config) -> None:
     """jazzgen: a chord-aware LSTM jazz improviser.
 
     \b
@@ -49,7 +59,9 @@ def main() -> None:
       jazzgen generate --length 64        # a 64-note solo as MIDI
       jazzgen generate --changes rhythm --key Bb --choruses 2
       jazzgen changes                     # the built-in progressions
+      jazzgen config generate             # settings from ./jazzgen.toml and JAZZGEN_* variables
     """
+    use_settings(ctx, load_settings(ctx.command, config))
 
 
 @main.command()
@@ -63,23 +75,30 @@ def main() -> None:
 @click.option("--checkpoint-every", type=click.IntRange(0), default=100, show_default=True,
               metavar="STEPS", help="Checkpoint every STEPS training steps as well as after "
               "every epoch (0: after epochs only).")
-@click.option("-q", "--quiet", is_flag=True, help="No per-epoch progress.")
-def train(corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, quiet) -> None:
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write TensorBoard summaries (losses, learning rate) into this folder.")
+@quiet_option("No progress bars, reading lines or per-epoch lines.")
+def train(corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, logdir,
+          quiet) -> None:
     """Train the LSTM on a corpus and write a model bundle.
 
     \b
-    Example:
+    Examples:
       jazzgen train --corpus midi_corpus --model models/default --epochs 20 --seed 1
+      jazzgen train --logdir runs/default      # then: tensorboard --logdir runs
 
     An interrupted run (Ctrl-C, a crash, kill -9) resumes from its last checkpoint, at most
-    --checkpoint-every steps back, when the same command is run again.
+    --checkpoint-every steps back, when the same command is run again. The bundle gets the
+    run's logs, log_epochs.csv and log_steps.csv.
     """
+    from jazzgen.cli.progress import epoch_bars
     from jazzgen.model.train import train as run_training
 
     result = run_training(corpus, model, model_cfg=model_cfg, train_cfg=train_cfg, track=track,
-                          progress=progress("Reading corpus"), log=err,
+                          progress=progress("Reading corpus", quiet), log=err,
                           verbose=0 if quiet else 2, resume=not fresh,
-                          checkpoint_every=checkpoint_every)
+                          checkpoint_every=checkpoint_every, logdir=logdir,
+                          step_progress=epoch_bars(train_cfg.epochs, quiet))
     report_skipped(result.corpus)
     for line in result.summary():
         click.echo(line)
@@ -107,8 +126,14 @@ def train(corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, q
 @click.option("--max-copy", type=click.IntRange(8), default=None,
               help="Longest run of notes the solo may quote verbatim from the model's "
               "training solos (at least 8; default: no limit, the longest quote is printed).")
+@click.option("--humanize", type=click.FloatRange(0, 1), default=0.0, is_flag=False,
+              flag_value=TYPICAL_AMOUNT, metavar="[AMOUNT]",
+              help=f"Play solo and band with small seeded timing and velocity variations, "
+              f"AMOUNT 0..1 (alone: {TYPICAL_AMOUNT}; 1: timing sd 12 ms, velocity sd 7; "
+              f"default 0: on the grid).")
+@quiet_option()
 def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, track,
-             instrument, band, swing, outputs, max_copy) -> None:
+             instrument, band, swing, outputs, max_copy, humanize, quiet) -> None:
     """Improvise a solo over chord changes and write it as MIDI.
 
     \b
@@ -118,15 +143,21 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
       jazzgen generate --changes rhythm --key Bb --choruses 2 --num-outputs 4
       jazzgen generate --primer my_lick.mid --chords "Dm7 G7 | Cmaj7 |" --choruses 4
       jazzgen generate --chords "Dm7 G7 | Cmaj7 |" --choruses 4 --wav --sheet --roll
+      jazzgen generate --instrument alto --sheet        # the lead sheet as alto in Eb reads it
+      jazzgen generate --num-outputs 8 --wav --quiet    # no progress bar
+      jazzgen generate --tempo 200 --humanize           # band swing 0.67, played loosely
+      jazzgen generate --humanize 0.8 --no-listen --swing hard
     """
+    from jazzgen.cli.progress import Bar
     from jazzgen.generate.solo import Request, describe
     from jazzgen.generate.solo import generate as run
 
     request = Request(form=form, seed=seed, sample=sampling, tempo=tempo,
                       num_outputs=num_outputs, primer=primer, track=track, band=band,
                       swing=swing, solo_program=SOLO_INSTRUMENTS[instrument], outputs=outputs,
-                      max_copy=max_copy)
-    result = run(model, output, request)
+                      max_copy=max_copy, humanize=humanize)
+    result = run(model, output, request, progress=Bar("Writing solos", "solo", quiet=quiet,
+                                                     min_total=2))
     for solo in result.solos:
         quote = "" if solo.longest_quote is None else \
             f"; longest quote of the training solos: {solo.longest_quote} notes"
@@ -134,28 +165,37 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
         for path in solo.extras:
             click.echo(f"Wrote {path}")
     err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}; "
-        f"{result.sampling.describe()}")
+        f"{result.sampling.describe()}; {band_summary(band, result.solos[0].score.tempo)}")
 
 
 @main.command("render")
 @friendly_errors
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @outputs_options(wav_default=True)
-def render_cmd(file, outputs) -> None:
-    """Turn a MIDI solo into audio, a lead sheet and/or a piano roll beside it.
+@quiet_option("No progress bar when rendering several files.")
+def render_cmd(files, outputs, quiet) -> None:
+    """Turn MIDI solos into audio, lead sheets and/or piano rolls beside them.
 
     \b
     Examples:
       jazzgen render out/solo.mid                   # out/solo.wav
       jazzgen render out/solo.mid --sheet --roll    # also out/solo.musicxml and out/solo.png
       jazzgen render out/solo.mid --no-wav --roll
+      jazzgen render out/solo.mid --no-wav --sheet --part-for Bb   # a part for trumpet
+      jazzgen render out/solo-*.mid --quiet         # several files, no progress bar
     """
+    from jazzgen.cli.progress import Bar
     from jazzgen.output.render import write_outputs
 
     if not (outputs.wav or outputs.sheet or outputs.roll):
         raise click.UsageError("nothing to write: leave out --no-wav or add --sheet / --roll")
-    for path in write_outputs(file, outputs):
-        click.echo(f"Wrote {path}")
+    report = Bar("Rendering", "file", quiet=quiet, min_total=2)
+    for i, file in enumerate(files):
+        report(i, len(files))
+        for path in write_outputs(file, outputs):
+            report.echo(f"Wrote {path}")
+    report(len(files), len(files))
 
 
 @main.command("play")
@@ -198,8 +238,9 @@ def play_cmd(file, soundfont) -> None:
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Music mode: write the histograms side by side as a PNG.")
 @seed_option(0, "Seed of the real-vs-generated classifier's split.")
+@quiet_option()
 def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, json_path, plot,
-             seed) -> None:
+             seed, quiet) -> None:
     """Score a model's held-out likelihood, or generated solos against real ones.
 
     \b
@@ -207,6 +248,7 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
       jazzgen evaluate --model models/default --corpus test/ --train-corpus train/
       jazzgen evaluate --model models/default --corpus test/   # baselines on its own files
       jazzgen evaluate --generated out/ --reference real/ --json report.json --plot hist.png
+      jazzgen evaluate --model models/default --corpus test/ --quiet   # the table alone
     """
     from jazzgen.evaluate.runner import Evaluation, run_evaluation
 
@@ -216,7 +258,7 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
         raise click.UsageError("--model needs --corpus; --generated needs --reference")
     report, written = run_evaluation(Evaluation(
         model, corpus, train_corpus, valid_corpus, generated, reference, json_path, plot, seed),
-        progress=progress("Reading"))
+        progress=progress("Reading", quiet))
     click.echo(report.table())
     for path in written:
         click.echo(f"Wrote {path}")
@@ -237,19 +279,23 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
 @click.option("--top-ps", default="0.9,0.95", show_default=True, callback=float_list,
               help="Top-p values to try.")
 @click.option("--dry-run", is_flag=True, help="Print the table; change nothing.")
+@quiet_option()
 def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,
-              dry_run) -> None:
+              dry_run, quiet) -> None:
     """Choose the sampling settings that make solos most like held-out real ones.
 
     \b
-    Example:
+    Examples:
       jazzgen calibrate --model models/default --corpus held_out/ --seeds 3
+      jazzgen calibrate --dry-run --quiet          # the table, no progress on stderr
     """
+    from jazzgen.cli.progress import Bar
     from jazzgen.evaluate.calibrate import grid, run_calibration
 
     result, written = run_calibration(
         model, corpus, grid(temperatures, duration_temperatures, top_ps), seeds,
-        write=not dry_run, progress=lambda d, n: err(f"setting {d}/{n}"))
+        write=not dry_run, progress=Bar("Calibrating", "setting", quiet=quiet, lines=True),
+        reading=progress("Reading", quiet))
     click.echo(result.table())
     click.echo(f"Chosen: {result.best.describe()}")
     for path in written:
@@ -272,23 +318,71 @@ def changes_cmd(key) -> None:
         click.echo(line)
 
 
+@main.command("chords")
+@friendly_errors
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print bars, chords with their start beats, meter, tempo and source as JSON.")
+def chords_cmd(file, as_json) -> None:
+    """Print the chord changes of a MIDI or MusicXML FILE as a chart for --chords (bars split
+    by "|", four a line): its chord symbols, else inferred from its accompaniment (piano,
+    guitar, bass); stderr says which.
+
+    \b
+    Examples:
+      jazzgen chords tune.mid
+      jazzgen chords lead_sheet.musicxml --json
+      jazzgen generate --chords "$(jazzgen chords tune.mid)"
+    """
+    from jazzgen.io.changes import read_chart
+
+    chart = read_chart(file)
+    err(chart.describe())
+    click.echo(chart.json() if as_json else chart.text())
+
+
 @main.command()
 @friendly_errors
 @corpus_option()
 @track_option("Melody track (index or name).")
-def stats(corpus, track) -> None:
+@quiet_option()
+def stats(corpus, track, quiet) -> None:
     """Read a corpus and print what training would see: pieces, notes, chords, skipped files.
 
     \b
-    Example:
+    Examples:
       jazzgen stats --corpus midi_corpus
+      jazzgen stats --corpus midi_corpus --quiet   # no progress on stderr
     """
     from jazzgen.corpus.stats import corpus_stats
 
-    s = corpus_stats(corpus, track=track, progress=progress("Reading corpus"))
+    s = corpus_stats(corpus, track=track, progress=progress("Reading corpus", quiet))
     for line in s.lines():
         click.echo(line)
     report_skipped(s.corpus)
+
+
+@main.command("config")
+@friendly_errors
+@click.argument("command", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@click.pass_context
+def config_cmd(ctx, command, as_json) -> None:
+    """Show every option's value when not given as a flag, and where it comes from: the
+    settings file (jazzgen.toml, else [tool.jazzgen] in pyproject.toml), an environment
+    variable (JAZZGEN_<COMMAND>_<OPTION>), or the built-in default.
+
+    \b
+    Examples:
+      jazzgen config                    # every command
+      jazzgen config generate
+      JAZZGEN_GENERATE_TEMPO=180 jazzgen config generate --json
+    """
+    from jazzgen.cli.config import effective_settings
+
+    listing = effective_settings(ctx, command)
+    err(f"Settings file: {listing.file or 'none'}")
+    click.echo(listing.json() if as_json else "\n".join(listing.table()))
 
 
 if __name__ == "__main__":  # pragma: no cover

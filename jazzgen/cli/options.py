@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from jazzgen.errors import JazzgenError
-from jazzgen.generate.band_config import COMP_INSTRUMENTS, DEFAULT_SWING, SOLO_INSTRUMENTS, SWING
+from jazzgen.generate.band_config import COMP_INSTRUMENTS, SOLO_INSTRUMENTS, SWING
 from jazzgen.model.config import (
     MAX_BATCH_SIZE,
     MAX_EMBEDDING_SIZE,
@@ -25,6 +25,7 @@ from jazzgen.model.config import (
     MAX_LSTM_SIZE,
     MAX_SEQUENCE_LENGTH,
 )
+from jazzgen.output.parts import PARTS
 
 
 def err(msg: str) -> None:
@@ -58,20 +59,18 @@ def friendly_errors(func: Callable | None = None, *, interrupted: str = "Interru
     return wrapper
 
 
-def progress(label: str):
-    """A files-done/total progress line on stderr (rewritten in place on a terminal)."""
-    tty = sys.stderr.isatty()
-    state = {"last": -1}
+def progress(label: str, quiet: bool = False):
+    """The corpus reader's ``(done, total, path)`` report: a files bar on a terminal, a line
+    at each new tenth off one, nothing when ``quiet`` (see :mod:`jazzgen.cli.progress`)."""
+    from jazzgen.cli.progress import Bar
 
-    def report(done: int, total: int, _path: str) -> None:
-        pct = done * 100 // total
-        if tty:
-            click.echo(f"\r{label}: {done}/{total} files", err=True, nl=done == total)
-        elif pct // 10 != state["last"] // 10 or done == total:
-            click.echo(f"{label}: {done}/{total} files", err=True)
-        state["last"] = pct
+    report = Bar(label, "file", quiet=quiet, lines=True)
+    return lambda done, total, _path: report(done, total)
 
-    return report
+
+def quiet_option(help: str = "No progress bars (and no progress lines off a terminal)."):
+    """``-q/--quiet``: the command receives ``quiet``."""
+    return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
 def report_skipped(corpus) -> None:
@@ -231,14 +230,16 @@ sample_options = group(
 the model's calibrated ones when generating."""
 
 
-def _band(no_band, no_comp, no_bass, no_drums, comp_instrument, swing, count_in) -> dict:
+def _band(no_band, no_comp, no_bass, no_drums, comp_instrument, swing, count_in,
+          no_listen) -> dict:
     from jazzgen.generate.band_config import BandConfig
 
+    ratio = SWING[swing] if swing else None  # None: the band's follows the tempo
     band = None if no_band else BandConfig(
         piano=not no_comp, bass=not no_bass, drums=not no_drums,
-        comp_program=COMP_INSTRUMENTS[comp_instrument], swing=SWING[swing or DEFAULT_SWING],
-        count_in=count_in)
-    return {"band": band, "swing": SWING[swing] if swing else None}
+        comp_program=COMP_INSTRUMENTS[comp_instrument], swing=ratio, count_in=count_in,
+        listen=not no_listen)
+    return {"band": band, "swing": ratio}
 
 
 band_options = group(
@@ -250,9 +251,13 @@ band_options = group(
     click.option("--comp-instrument", "comp_instrument", default="piano", show_default=True,
                  type=click.Choice(sorted(COMP_INSTRUMENTS))),
     click.option("--swing", "swing", type=click.Choice(list(SWING)), default=None,
-                 help="Swing feel of band and solo eighths (default: medium for the band; the "
-                 "solo keeps the feel it learned)."),
+                 help="Swing feel of band and solo eighths (default: the band's follows the "
+                 "tempo, from 3:1 at 150 BPM and below to straight at 300; the solo keeps the "
+                 "feel it learned)."),
     click.option("--count-in", "count_in", is_flag=True, help="Add a bar of count-in clicks."),
+    click.option("--no-listen", "no_listen", is_flag=True,
+                 help="The band ignores the solo (by default comping and drums leave space "
+                 "under busy lines and fill its rests)."),
 )
 """The band under the solo: the command receives ``band`` (None: no band) and ``swing``
 (the solo's new swing ratio, or None)."""
@@ -262,15 +267,16 @@ instrument_option = click.option(
     show_default=True, help="General MIDI sound of the solo.")
 
 
-def _outputs(wav, sheet, roll, soundfont) -> dict:
+def _outputs(wav, sheet, roll, soundfont, part_for) -> dict:
     from jazzgen.output.render import Outputs
 
-    return {"outputs": Outputs(wav=wav, sheet=sheet, roll=roll, soundfont=soundfont)}
+    return {"outputs": Outputs(wav=wav, sheet=sheet, roll=roll, soundfont=soundfont,
+                               part=None if part_for is None else PARTS[part_for])}
 
 
 def outputs_options(wav_default: bool):
-    """``--wav``, ``--sheet``, ``--roll`` and ``--soundfont``: the command receives
-    ``outputs``. ``jazzgen render`` writes WAV by default (``--wav/--no-wav``)."""
+    """``--wav``, ``--sheet``, ``--part-for``, ``--roll`` and ``--soundfont``: the command
+    receives ``outputs``. ``jazzgen render`` writes WAV by default (``--wav/--no-wav``)."""
     wav = click.option("--wav/--no-wav", "wav", default=True, show_default=True,
                        help="Render audio through FluidSynth to FILE.wav.") if wav_default \
         else click.option("--wav", "wav", is_flag=True,
@@ -279,6 +285,12 @@ def outputs_options(wav_default: bool):
         _outputs, wav,
         click.option("--sheet", "sheet", is_flag=True,
                      help="Also write a MusicXML lead sheet (FILE.musicxml)."),
+        click.option("--part-for", "part_for", default=None, metavar="PART",
+                     type=click.Choice(list(PARTS), case_sensitive=False),
+                     help="Write the lead sheet as PART reads it: C (concert), Bb, Eb, F; "
+                     "soprano, alto, tenor, baritone, trumpet, clarinet, horn (transposed: "
+                     "tenor a 9th up, baritone an octave and a 6th); trombone, flute, vibes, "
+                     "piano (concert); guitar (an octave up). Default: the solo's instrument."),
         click.option("--roll", "roll", is_flag=True,
                      help="Also draw a piano-roll picture (FILE.png)."),
         click.option("--soundfont", "soundfont", default=None,

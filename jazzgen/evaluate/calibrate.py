@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jazzgen.corpus.loader import Progress
 from jazzgen.errors import EvaluateError, MetricError
 from jazzgen.evaluate.report import PIECE_METRICS, pooled_harmony
 from jazzgen.generate.sampling import SampleConfig, sample
@@ -176,10 +177,11 @@ def store(bundle_dir: str | os.PathLike, result: Calibration) -> list[Path]:
 
 def run_calibration(model_dir: str | os.PathLike, corpus_dir: str | os.PathLike | None,
                     settings: Sequence[SampleConfig], seeds: int = 3, write: bool = True,
-                    progress: Callable[[int, int], None] | None = None
-                    ) -> tuple[Calibration, list[Path]]:
+                    progress: Callable[[int, int], None] | None = None,
+                    reading: Progress | None = None) -> tuple[Calibration, list[Path]]:
     """Calibrate the bundle at ``model_dir`` on ``corpus_dir`` (default: the validation
-    files its corpus.json records) and, with ``write``, store the result in the bundle."""
+    files its corpus.json records) and, with ``write``, store the result in the bundle.
+    ``progress(done, total)`` follows the settings tried, ``reading`` the files read."""
     from jazzgen.evaluate.sets import bundle_files, load_set
     from jazzgen.model.bundle import load_bundle
 
@@ -187,12 +189,12 @@ def run_calibration(model_dir: str | os.PathLike, corpus_dir: str | os.PathLike 
         raise EvaluateError(f"model folder not found: {model_dir}")
     bundle = load_bundle(model_dir)
     if corpus_dir is None:
-        _, valid = bundle_files(model_dir, read_train=False)
+        _, valid = bundle_files(model_dir, reading, read_train=False)
         if valid is None:
             raise EvaluateError(f"{model_dir} records no validation files: give a folder of "
                                 f"held-out solos")
     else:
-        valid = load_set(corpus_dir, "calibration")
+        valid = load_set(corpus_dir, "calibration", reading)
     result = calibrate(bundle.net, bundle.vocab, [s for _, s in valid.pieces], settings,
                        seeds, progress)
     return result, store(model_dir, result) if write else []
