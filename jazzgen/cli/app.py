@@ -131,9 +131,14 @@ def train(corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, l
               help=f"Play solo and band with small seeded timing and velocity variations, "
               f"AMOUNT 0..1 (alone: {TYPICAL_AMOUNT}; 1: timing sd 12 ms, velocity sd 7; "
               f"default 0: on the grid).")
+@click.option("--over", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="MIDI_FILE",
+              help="Solo over this backing track: its tempo map, meters, changes (its chord "
+              "symbols, else inferred; --chords/--changes replace them) and tracks kept, one "
+              "solo track added; --choruses N plays the file N times.")
 @quiet_option()
 def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, track,
-             instrument, band, swing, outputs, max_copy, humanize, quiet) -> None:
+             instrument, band, swing, outputs, max_copy, humanize, over, quiet) -> None:
     """Improvise a solo over chord changes and write it as MIDI.
 
     \b
@@ -147,6 +152,8 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
       jazzgen generate --num-outputs 8 --wav --quiet    # no progress bar
       jazzgen generate --tempo 200 --humanize           # band swing 0.67, played loosely
       jazzgen generate --humanize 0.8 --no-listen --swing hard
+      jazzgen generate --over backing.mid --choruses 3 --wav   # solo over your own track
+      jazzgen generate --over backing.mid --chords "$(jazzgen chords backing.mid)"
     """
     from jazzgen.cli.progress import Bar
     from jazzgen.generate.solo import Request, describe
@@ -156,16 +163,25 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
                       num_outputs=num_outputs, primer=primer, track=track, band=band,
                       swing=swing, solo_program=SOLO_INSTRUMENTS[instrument], outputs=outputs,
                       max_copy=max_copy, humanize=humanize)
-    result = run(model, output, request, progress=Bar("Writing solos", "solo", quiet=quiet,
-                                                     min_total=2))
+    bar = Bar("Writing solos", "solo", quiet=quiet, min_total=2)
+    if over is not None:
+        from jazzgen.generate.over import generate_over
+
+        result = generate_over(model, output, over, request, progress=bar)
+    else:
+        result = run(model, output, request, progress=bar)
     for solo in result.solos:
         quote = "" if solo.longest_quote is None else \
             f"; longest quote of the training solos: {solo.longest_quote} notes"
         click.echo(f"Wrote {solo.midi} ({describe(solo.score)}{quote})")
         for path in solo.extras:
             click.echo(f"Wrote {path}")
+    playing = f"band: {over.name}'s own tracks" if over is not None else \
+        band_summary(band, result.solos[0].score.tempo)
     err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}; "
-        f"{result.sampling.describe()}; {band_summary(band, result.solos[0].score.tempo)}")
+        f"{result.sampling.describe()}; {playing}")
+    for remark in result.remarks:
+        err(f"Note: {remark}")
 
 
 @main.command("render")

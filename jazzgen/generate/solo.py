@@ -95,6 +95,7 @@ class Result:
     seed: int
     solos: tuple[Solo, ...] = ()
     sampling: SampleConfig = field(default_factory=SampleConfig)  # the settings drawn with
+    remarks: tuple[str, ...] = ()  # what a person should know: settings left unused, ...
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -128,7 +129,7 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     form, form_bars, label = form_changes(request.form, bar)
     primer, primer_bars = None, 0
     if request.primer:
-        primer, primer_bars = _load_primer(request.primer, request.track, bar)
+        primer, primer_bars = load_primer(request.primer, request.track, bar)
     bars = solo_bars(request.form, form_bars)
     notes = None if bars else request.form.length or DEFAULT_NOTES
     cover = bars if bars is not None else min(MAX_BARS, notes + form_bars)
@@ -144,7 +145,7 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     seeds = np.random.SeedSequence(request.seed).spawn(2 * request.num_outputs)
     sampling = request.sample.over(calibrated_sampling(bundle))
     quotes = load_quotes(path)
-    guard = _guard(quotes, request.max_copy, path)
+    guard = quote_guard(quotes, request.max_copy, path)
     lines = sample(bundle.net, bundle.vocab, changes, (sig,), seeds[::2], sampling,
                    notes=notes, end=end if end is not None else (cover + primer_bars) * bar,
                    primer=primer, guard=guard)
@@ -154,11 +155,11 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     report(0, len(lines))
     for i, line in enumerate(lines):
         stop = end or (math.ceil(max((n.end for n in line), default=bar) / bar) * bar)
-        score = Score(notes=line, changes=_cut(changes, stop), time_signatures=(sig,),
+        score = Score(notes=line, changes=cut_changes(changes, stop), time_signatures=(sig,),
                       tempo=tempo, title=f"jazzgen solo over {label}")
         score, played = _arrange(score, request, stop,
                                  np.random.default_rng(seeds[2 * i + 1]))
-        target = write_midi(score, _numbered(Path(output), i, request.num_outputs),
+        target = write_midi(score, numbered(Path(output), i, request.num_outputs),
                             solo_program=request.solo_program, performance=played)
         quoted = None if quotes is None else quotes.longest([n.pitch for n in line])
         solos.append(Solo(score, target, tuple(write_outputs(target, request.outputs, score)),
@@ -167,7 +168,8 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     return Result(path, label, request.seed, tuple(solos), sampling)
 
 
-def _guard(quotes: QuoteIndex | None, max_copy: int | None, path: Path) -> QuoteGuard | None:
+def quote_guard(quotes: QuoteIndex | None, max_copy: int | None,
+                path: Path) -> QuoteGuard | None:
     """The quote guard for ``--max-copy``; GenerateError when the bundle has no index."""
     if max_copy is None:
         return None
@@ -196,7 +198,7 @@ def calibrated_sampling(bundle) -> SampleConfig:
         raise BundleError(f"{bundle.path / 'config.json'}: meta.sampling: {exc}") from None
 
 
-def _cut(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
+def cut_changes(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
     """The changes that start before ``stop``, the last one cut there."""
     return tuple(c if c.end <= stop else ChordChange(c.start, stop - c.start, c.chord)
                  for c in changes if c.start < stop)
@@ -222,14 +224,19 @@ def _arrange(score: Score, request: Request, end: int,
         parts = make_band(score.changes, score.time_signatures, end + shift, cfg, rng,
                           solo=score.notes if cfg.listen else None)
         score = replace(score, parts=tuple(parts))
-    # The humanizer draws from child 3 of ``rng`` (the band's instruments spawn 0-2), named
-    # by its spawn key: the same stream with or without a band, and no note drawn changes.
+    return score, humanize(score, request.humanize, feel_rng(rng))
+
+
+def feel_rng(rng: np.random.Generator) -> np.random.Generator:
+    """The humanizer's stream of a solo's arrangement stream ``rng``: its child 3 (the
+    band's instruments spawn 0-2), named by spawn key, so it is the same with or without a
+    band and no note drawn changes."""
     seq = rng.bit_generator.seed_seq
-    feel = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 3))
-    return score, humanize(score, request.humanize, np.random.default_rng(feel))
+    return np.random.default_rng(np.random.SeedSequence(seq.entropy,
+                                                        spawn_key=(*seq.spawn_key, 3)))
 
 
-def _load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[Score, int]:
+def load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[Score, int]:
     """The primer score and the whole bars it fills."""
     try:
         primer = read_score(path, track=track)
@@ -247,7 +254,7 @@ def _load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[
     return primer, bars
 
 
-def _numbered(path: Path, i: int, n: int) -> Path:
+def numbered(path: Path, i: int, n: int) -> Path:
     """``solo.mid`` for one output; ``solo-1.mid`` ... ``solo-n.mid`` for several."""
     if n == 1:
         return path

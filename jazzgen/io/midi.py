@@ -60,6 +60,46 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None,
     :mod:`jazzgen.io.limits`). Raises :class:`~jazzgen.errors.ReadError` naming what is wrong.
     """
     path = Path(path)
+    events = read_events(path)
+    voice_list = [v for v in events.voices if v.notes]
+    melodic = [v for v in voice_list if v.channel != DRUM_CHANNEL]
+    if not melodic:
+        raise _error(path, "no melody (no pitched notes outside the drum channel)",
+                     ReadError.NO_MELODY)
+    melody = _pick_melody(melodic, track, path)
+    line = monophonic(sorted(melody.notes, key=lambda n: (n.start, -n.pitch)), merge_gap=2)
+    parts = tuple(voice_part(v) for v in voice_list if v is not melody)
+    end = max([n.end for n in line] + [n.end for p in parts for n in p.notes])
+    score = bounded(Score(
+        notes=line,
+        changes=_changes_from_text(list(events.texts), end),
+        time_signatures=events.time_signatures,
+        tempo=events.tempo,
+        title=events.title or path.stem,
+        parts=parts,
+    ), path)  # long silences cut before chords are inferred bar by bar
+    if score.changes or not infer_chords:
+        return score
+    return replace(score, changes=infer_changes(score, accompaniment(score.parts)))
+
+
+@dataclass(frozen=True)
+class Events:
+    """What a MIDI file holds, on jazzgen's grid: every (track, channel) voice's notes, the
+    time-signature map (one at tick 0 at least), chord-symbol-like texts, the first tempo
+    (BPM, 120 when none, kept in 10..1000), the first track's name, and the file itself."""
+
+    voices: tuple[_Voice, ...]
+    time_signatures: tuple[TimeSignature, ...]
+    texts: tuple[tuple[int, str], ...]
+    tempo: float
+    title: str
+    midi: mido.MidiFile
+    ticks_per_beat: int  # of the file (its division, a 0xD890 one read as 55440)
+
+
+def read_events(path: Path) -> Events:
+    """Read every note, meter, text and the first tempo of the MIDI file at ``path``."""
     mid = _open(path)
     tpb = mid.ticks_per_beat
     if tpb <= 0:
@@ -113,40 +153,23 @@ def read_midi(path: str | os.PathLike, track: str | int | None = None,
         for key, starts in open_notes.items():  # never released: end at the track's end
             for start in starts:
                 _close(voices, ti, name, programs, key, start, now, q)
-
-    voice_list = [v for v in voices.values() if v.notes]
-    melodic = [v for v in voice_list if v.channel != DRUM_CHANNEL]
-    if not melodic:
-        raise _error(path, "no melody (no pitched notes outside the drum channel)",
-                     ReadError.NO_MELODY)
-    melody = _pick_melody(melodic, track, path)
-    line = monophonic(sorted(melody.notes, key=lambda n: (n.start, -n.pitch)), merge_gap=2)
     sig_list = tuple(sigs[k] for k in sorted(sigs)) or (TimeSignature(0),)
     if sig_list[0].start != 0:
         sig_list = (TimeSignature(0, sig_list[0].numerator, sig_list[0].denominator),) + sig_list
-    others = [v for v in voice_list if v is not melody]
-    parts = tuple(
-        Part(
-            name=v.name or f"Track {v.track}",
-            notes=tuple(sorted(v.notes, key=lambda n: (n.start, n.pitch))),
-            program=v.program,
-            channel=v.channel,
-            is_drum=v.channel == DRUM_CHANNEL,
-        )
-        for v in others
-    )
-    end = max([n.end for n in line] + [n.end for p in parts for n in p.notes])
-    score = bounded(Score(
-        notes=line,
-        changes=_changes_from_text(texts, end),
-        time_signatures=sig_list,
-        tempo=round(min(max(tempo or 120.0, 10.0), 1000.0), 3),
-        title=title or path.stem,
-        parts=parts,
-    ), path)  # long silences cut before chords are inferred bar by bar
-    if score.changes or not infer_chords:
-        return score
-    return replace(score, changes=infer_changes(score, accompaniment(score.parts)))
+    return Events(tuple(voices.values()), sig_list, tuple(texts),
+                  round(min(max(tempo or 120.0, 10.0), 1000.0), 3), title, mid, tpb)
+
+
+def voice_part(v: _Voice) -> Part:
+    """A voice as a Part (named after its track, or "Track N"), notes sorted."""
+    return Part(name=v.name or f"Track {v.track}",
+                notes=tuple(sorted(v.notes, key=lambda n: (n.start, n.pitch))),
+                program=v.program, channel=v.channel, is_drum=v.channel == DRUM_CHANNEL)
+
+
+def changes_from_text(texts, end: int) -> tuple[ChordChange, ...]:
+    """Chord changes from a file's chord-symbol texts (none if they are not chord symbols)."""
+    return _changes_from_text(list(texts), end)
 
 
 def _error(path: Path, what: str, reason: str = ReadError.UNREADABLE) -> ReadError:
