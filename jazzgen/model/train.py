@@ -32,8 +32,16 @@ from jazzgen.model.checkpoint import (
     write_checkpoint,
 )
 from jazzgen.model.config import EncodingConfig, ModelConfig, TrainConfig, to_dict
+from jazzgen.model.distribute import (
+    build_optimizer,
+    choose,
+    fit_epoch,
+    is_multi_worker,
+    make_strategy,
+)
 from jazzgen.model.encoding import Vocabulary
 from jazzgen.model.novelty import index_scores, save_quotes
+from jazzgen.model.stream import SHUFFLE_BUFFER, open_shards, stream_batches
 from jazzgen.model.trainlog import (
     LOG_EVERY,
     LOG_FILES,
@@ -64,7 +72,7 @@ class TrainResult:
     """What a training run did, for the command's summary."""
 
     bundle: Path
-    corpus: Corpus
+    corpus: Corpus | None  # None when streamed from prepared shards
     epochs_run: int
     best_epoch: int
     valid_nll: float | None
@@ -76,17 +84,28 @@ class TrainResult:
     resumed_step: int = 0  # and steps done in the epoch after them
     logs: tuple[Path, ...] = ()  # the CSV logs in the bundle
     events: Path | None = None  # the TensorBoard event file written
+    pieces: int = 0  # pieces read (training and validation)
+    notes: int = 0
+    chief: bool = True  # False: a worker of a cluster, which writes no bundle
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.corpus is not None and not self.pieces:
+            self.pieces, self.notes = len(self.corpus.pieces), self.corpus.note_count
 
     def summary(self) -> list[str]:
         """What the run did, as lines for a person."""
-        c = self.corpus
-        lines = [f"Trained on {len(c.pieces)} pieces ({c.note_count} notes): "
+        lines = [f"Trained on {self.pieces} pieces ({self.notes} notes): "
                  f"{self.train_events} training events, {self.valid_events} validation events.",
                  f"Epochs run: {self.epochs_run} (best {self.best_epoch})"
                  + self._resumed()]
         if self.valid_nll is not None:
             lines.append(f"Validation NLL per event: {self.valid_nll:.3f} nats "
                          f"(unigram baseline {self.unigram_nll:.3f})")
+        if not self.chief:
+            lines.append(f"One of {self.workers} workers: the chief (worker 0) writes the "
+                         f"bundle")
+            return lines
         lines.append(f"Model bundle: {self.bundle}")
         if self.logs:
             lines.append(f"Training logs: {', '.join(map(str, self.logs))}")
@@ -119,22 +138,25 @@ def windows_nll(model, windows: Windows, batch_size: int = 64) -> float:
     for s in range(0, len(windows), batch_size):
         batch = windows[s:s + batch_size]
         logits = np.asarray(model.predict_on_batch(batch.features.inputs()), dtype=np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        picked = np.take_along_axis(logp, batch.targets[..., None], axis=-1)[..., 0]
-        w = batch.weights
-        total -= float((picked * w).sum())
-        count += float(w.sum())
+        total_b, count_b = _batch_nll(logits, batch.targets, batch.weights)
+        total, count = total + total_b, count + count_b
     return total / max(count, 1.0)
 
 
+def _fingerprinted(tcfg: TrainConfig) -> dict:
+    """The training settings a checkpoint must share to resume (not the epochs or patience,
+    which a resumed run may change)."""
+    return {k: v for k, v in to_dict(tcfg).items() if k not in ("epochs", "patience")}
+
+
 def _fingerprint(corpus: Corpus, enc: EncodingConfig, mcfg: ModelConfig,
-                 tcfg: TrainConfig, valid_names: list[str] | None) -> str:
+                 tcfg: TrainConfig, valid_names: list[str] | None,
+                 steps_per_epoch: int | None = None) -> str:
     """Identifies a training setup, so a checkpoint resumes only the same run."""
     h = hashlib.sha256()
-    cfg = {"e": to_dict(enc), "m": to_dict(mcfg),
-           "t": {k: v for k, v in to_dict(tcfg).items() if k not in ("epochs", "patience")}}
-    h.update(json.dumps([cfg, sorted(valid_names or [])], sort_keys=True).encode())
+    cfg = {"e": to_dict(enc), "m": to_dict(mcfg), "t": _fingerprinted(tcfg)}
+    extra = [] if steps_per_epoch is None else [steps_per_epoch]
+    h.update(json.dumps([cfg, sorted(valid_names or []), *extra], sort_keys=True).encode())
     for path, score in corpus.pieces:  # relative paths: the same corpus moved still resumes
         h.update(f"{_rel(path, corpus.root)}:{len(score.notes)}:{score.end}\n".encode())
     return h.hexdigest()[:16]
@@ -157,8 +179,94 @@ def compiled_model(vocab_size: int, enc: EncodingConfig, mcfg: ModelConfig,
     return model
 
 
+@dataclass
+class _Data:
+    """What the training loop needs from a corpus, read into memory or streamed from shards:
+    batches per epoch, the batches of epoch e from step s, the validation batches, and what
+    the bundle records."""
+
+    steps: int
+    train_ds: Callable[[int, int], object]
+    valid_ds: Callable[[], object | None]  # made once the strategy is in place
+    valid_nll: Callable[[object, object | None], float | None]
+    baseline: float | None
+    train_events: int
+    valid_events: int
+    fingerprint: str
+    pieces: int
+    notes: int
+    tempos: list[float]
+    corpus_info: dict
+    quotes: Callable[[], object]
+    corpus: Corpus | None = None
+
+
+def _in_memory(corpus: Corpus, vocab: Vocabulary, enc_cfg: EncodingConfig,
+               model_cfg: ModelConfig, train_cfg: TrainConfig, valid_names: list[str] | None,
+               steps_per_epoch: int | None) -> _Data:
+    """A corpus read into memory, every window of every key held as arrays."""
+    data = build_training_data(corpus, vocab, train_cfg, valid_names=valid_names)
+    per_pass = batch_count(len(data.train), train_cfg.batch_size)
+    passes = epoch_datasets(data.train, train_cfg.batch_size, train_cfg.seed)
+    steps = steps_per_epoch or per_pass
+    trained = set(data.train_pieces)  # their quote index: intervals need one key only
+    return _Data(
+        steps=steps,
+        train_ds=(lambda e, s: stream_batches(passes, per_pass, e * steps + s, steps - s))
+        if steps_per_epoch else passes,
+        valid_ds=lambda: None if data.valid is None else make_dataset(data.valid,
+                                                                      train_cfg.batch_size),
+        valid_nll=lambda model, _ds: None if data.valid is None else windows_nll(model,
+                                                                                 data.valid),
+        baseline=unigram_nll(data, len(vocab)),
+        train_events=data.train.event_count,
+        valid_events=0 if data.valid is None else data.valid.event_count,
+        fingerprint=_fingerprint(corpus, enc_cfg, model_cfg, train_cfg, valid_names,
+                                 steps_per_epoch),
+        pieces=len(corpus.pieces), notes=corpus.note_count,
+        tempos=[sc.tempo for _, sc in corpus.pieces],
+        corpus_info={
+            "root": str(corpus.root),
+            "train": [_rel(p, corpus.root) for p in data.train_pieces],
+            "valid": [_rel(p, corpus.root) for p in data.valid_pieces],
+            "skipped": [{"file": _rel(s.path, corpus.root), "reason": s.reason,
+                         "detail": s.detail} for s in corpus.skipped]},
+        quotes=lambda: index_scores(sc for p, sc in corpus.pieces if p in trained),
+        corpus=corpus)
+
+
+def _streamed(folder: str | os.PathLike, vocab: Vocabulary, model_cfg: ModelConfig,
+              train_cfg: TrainConfig, steps_per_epoch: int | None,
+              shuffle_buffer: int) -> _Data:
+    """A prepared folder (``jazzgen prepare``) streamed through tf.data."""
+    shards = open_shards(folder, vocab, train_cfg, shuffle_buffer)
+    man = shards.manifest
+    per_pass = shards.batches_per_pass
+    steps = steps_per_epoch or per_pass
+    h = hashlib.sha256(json.dumps(
+        [man.fingerprint, to_dict(model_cfg), _fingerprinted(train_cfg), steps_per_epoch,
+         shuffle_buffer], sort_keys=True).encode())
+    return _Data(
+        steps=steps,
+        train_ds=lambda e, s: stream_batches(shards.pass_dataset, per_pass, e * steps + s,
+                                             steps - s),
+        valid_ds=shards.valid_dataset,
+        valid_nll=lambda model, ds: None if ds is None else dataset_nll(model, ds),
+        baseline=shards.unigram_nll(),
+        train_events=shards.train_events if not steps_per_epoch else
+        round(shards.train_events * steps / per_pass),
+        valid_events=shards.valid_events,
+        fingerprint=h.hexdigest()[:16],
+        pieces=man.train.pieces + man.valid.pieces, notes=man.notes,
+        tempos=list(man.train.tempos + man.valid.tempos),
+        corpus_info={"root": man.corpus, "prepared": str(folder),
+                     "fingerprint": man.fingerprint, "train": list(man.train.files),
+                     "valid": list(man.valid.files), "skipped": list(man.skipped)},
+        quotes=shards.quote_index)
+
+
 def train(
-    corpus_dir: str | os.PathLike,
+    corpus_dir: str | os.PathLike | None,
     model_dir: str | os.PathLike,
     enc_cfg: EncodingConfig | None = None,
     model_cfg: ModelConfig | None = None,
@@ -173,69 +281,94 @@ def train(
     logdir: str | os.PathLike | None = None,
     step_progress: StepProgress | None = None,
     log_every: int = LOG_EVERY,
+    data_dir: str | os.PathLike | None = None,
+    steps_per_epoch: int | None = None,
+    strategy: str = "auto",
+    shuffle_buffer: int = SHUFFLE_BUFFER,
 ) -> TrainResult:
-    """Train on every readable file under ``corpus_dir`` and write the bundle to ``model_dir``.
+    """Train on every readable file under ``corpus_dir``, or on the prepared shards in
+    ``data_dir`` (streamed), and write the bundle to ``model_dir``.
 
     A checkpoint beside the bundle (``<model_dir>.checkpoint``) is written every
     ``checkpoint_every`` training steps (0: never mid-epoch) and after every epoch; a run
     interrupted for any reason, even ``kill -9``, continues from it at the same epoch and step
     when started again with the same corpus and settings (``resume=False``: start afresh).
-    The interval is not part of the setup: a run may resume with another one. The bundle
-    gets the run's CSV logs (a row every ``log_every`` steps); ``logdir``, if given, gets
-    TensorBoard events; ``step_progress`` is called after every step (see
-    :mod:`jazzgen.model.trainlog`).
+    The interval is not part of the setup: a run may resume with another one. An epoch is a
+    pass over the training windows, or ``steps_per_epoch`` batches of the endless sequence of
+    passes. ``strategy`` places the run (:mod:`jazzgen.model.distribute`): on a cluster only
+    the chief (worker 0) writes the bundle and ``model_dir``'s checkpoint; worker i keeps its
+    own in ``<model_dir>.checkpoint-worker<i>``. The bundle gets the run's CSV logs (a row
+    every ``log_every`` steps); ``logdir``, if given, gets TensorBoard events (the chief's);
+    ``step_progress`` is called after every step (see :mod:`jazzgen.model.trainlog`).
     """
     if checkpoint_every < 0 or log_every < 1:
         raise ConfigError(f"checkpoint and log intervals must be >= 0 and >= 1 steps, got "
                           f"{checkpoint_every} and {log_every}")
+    if (corpus_dir is None) == (data_dir is None):
+        raise ConfigError("train on a corpus folder or on prepared shards, one of the two")
+    if steps_per_epoch is not None and steps_per_epoch < 1:
+        raise ConfigError(f"steps per epoch must be >= 1, got {steps_per_epoch}")
     enc_cfg = enc_cfg or EncodingConfig()
     model_cfg = model_cfg or ModelConfig()
     train_cfg = train_cfg or TrainConfig()
     model_dir = Path(model_dir)
-    corpus = load_corpus(corpus_dir, track=track, progress=progress)
+    choose(strategy)  # a wrong name or a missing cluster fails before any reading
     vocab = Vocabulary(enc_cfg)
-    data = build_training_data(corpus, vocab, train_cfg, valid_names=valid_names)
-    baseline = unigram_nll(data, len(vocab))
+    if data_dir is not None:
+        data = _streamed(data_dir, vocab, model_cfg, train_cfg, steps_per_epoch,
+                         shuffle_buffer)
+    else:
+        corpus = load_corpus(corpus_dir, track=track, progress=progress)
+        data = _in_memory(corpus, vocab, enc_cfg, model_cfg, train_cfg, valid_names,
+                          steps_per_epoch)
 
     from jazzgen.model.backend import import_keras
     from jazzgen.model.network import build_model
 
     keras = import_keras()
+    dist, task = make_strategy(strategy)
     keras.utils.set_random_seed(train_cfg.seed)
-    ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint")
-    fingerprint = _fingerprint(corpus, enc_cfg, model_cfg, train_cfg, valid_names)
-    state = read_state(ckpt_dir, fingerprint) if resume else None
-    if state is not None:
-        model = keras.models.load_model(ckpt_dir / state["model"], safe_mode=True)
-        set_seed_states(model, state.get("rng"))
-        remove_unnamed(ckpt_dir, state)
-        log(f"Resuming from the checkpoint after epoch {state['epoch']}, step {state['step']} "
-            f"({ckpt_dir})")
-    else:
-        shutil.rmtree(ckpt_dir, ignore_errors=True)
-        model = compiled_model(len(vocab), enc_cfg, model_cfg, train_cfg)
-        state = {"fingerprint": fingerprint, "epoch": 0, "step": 0, "history": {},
-                 "best_epoch": 0, "best": None, "wait": 0}
+    ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint" + (
+        "" if task.chief else f"-worker{task.index}"))
+    state = read_state(ckpt_dir, data.fingerprint) if resume else None
+    valid_ds = data.valid_ds()
+    with dist.scope():
+        if state is not None:
+            model = keras.models.load_model(ckpt_dir / state["model"], safe_mode=True)
+            set_seed_states(model, state.get("rng"))
+            remove_unnamed(ckpt_dir, state)
+            log(f"Resuming from the checkpoint after epoch {state['epoch']}, step "
+                f"{state['step']} ({ckpt_dir})")
+        else:
+            shutil.rmtree(ckpt_dir, ignore_errors=True)
+            model = compiled_model(len(vocab), enc_cfg, model_cfg, train_cfg)
+            state = {"fingerprint": data.fingerprint, "epoch": 0, "step": 0, "history": {},
+                     "best_epoch": 0, "best": None, "wait": 0}
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     resumed = (state["epoch"], state["step"])
-    steps = batch_count(len(data.train), train_cfg.batch_size)
-    trainlog = TrainLog(ckpt_dir, steps, log_every, logdir)
+    trainlog = TrainLog(ckpt_dir, data.steps, log_every, logdir if task.chief else None)
     trainlog.resume(*resumed)
     # The step bar after Keras's line: it starts below "Epoch e/n" and is gone before the
     # epoch's summary line.
     callbacks = [_checkpointer(keras, ckpt_dir, state, train_cfg.patience,
-                               data.valid is not None, checkpoint_every, trainlog),
+                               valid_ds is not None, checkpoint_every, trainlog),
                  *([progress_line(keras, train_cfg.epochs)] if verbose else []),
-                 *([step_reporter(keras, step_progress, state, steps)] if step_progress else [])]
-    train_ds = epoch_datasets(data.train, train_cfg.batch_size, train_cfg.seed)
-    valid_ds = None if data.valid is None else make_dataset(data.valid, train_cfg.batch_size)
+                 *([step_reporter(keras, step_progress, state, data.steps)]
+                   if step_progress else [])]
     # One fit per epoch, on that epoch's batches from where the run stands (Keras cannot
     # start an epoch part-way); the callback keeps the history across the calls.
+    custom = is_multi_worker(dist)  # Keras's fit cannot run there (see fit_epoch)
+    if custom:
+        build_optimizer(model, dist)
     try:
         for epoch in range(state["epoch"], train_cfg.epochs):
             if state.get("stopped"):
                 break
-            model.fit(train_ds(epoch, state["step"]), validation_data=valid_ds,
+            if custom:
+                fit_epoch(model, dist, data.train_ds(epoch, state["step"]), valid_ds, epoch,
+                          train_cfg.epochs, callbacks, verbose)
+                continue
+            model.fit(data.train_ds(epoch, state["step"]), validation_data=valid_ds,
                       epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks,
                       verbose=verbose,
                       shuffle=False)  # the dataset is in the epoch's order already
@@ -243,41 +376,59 @@ def train(
         trainlog.close()
     if state.get("best_file"):
         model.load_weights(ckpt_dir / state["best_file"])
-    valid_nll = windows_nll(model, data.valid) if data.valid is not None else None
-    # A fresh, uncompiled copy: the bundle holds no optimizer state (3x smaller).
-    export = build_model(len(vocab), enc_cfg, model_cfg)
-    export.set_weights(model.get_weights())
+    valid_nll = data.valid_nll(model, valid_ds)
     history = {
         "epochs": state["history"],
         "best_epoch": state["best_epoch"],
         "valid_nll_per_event": valid_nll,
-        "unigram_valid_nll_per_event": baseline,
-        "train_events": data.train.event_count,
-        "valid_events": 0 if data.valid is None else data.valid.event_count,
+        "unigram_valid_nll_per_event": data.baseline,
+        "train_events": data.train_events,
+        "valid_events": data.valid_events,
     }
-    tempos = [s.tempo for _, s in corpus.pieces]
-    meta = {"median_tempo": statistics.median(tempos), "pieces": len(corpus.pieces),
-            "notes": corpus.note_count}
-    corpus_info = {
-        "root": str(corpus_dir),
-        "train": [_rel(p, corpus_dir) for p in data.train_pieces],
-        "valid": [_rel(p, corpus_dir) for p in data.valid_pieces],
-        "skipped": [{"file": _rel(s.path, corpus_dir), "reason": s.reason, "detail": s.detail}
-                    for s in corpus.skipped],
-    }
-    trained = set(data.train_pieces)  # their quote index: intervals need one key only
-    quotes = index_scores(s for p, s in corpus.pieces if p in trained)
-    bundle = save_bundle(model_dir, export, vocab, model_cfg, train_cfg, history, corpus_info,
-                         meta, extras=lambda folder: (save_quotes(folder, quotes),
-                                                      trainlog.copy_to(folder)))
+    if steps_per_epoch:
+        history["steps_per_epoch"] = steps_per_epoch
+    result = TrainResult(
+        bundle=model_dir, corpus=data.corpus, epochs_run=state["epoch"],
+        best_epoch=state["best_epoch"], valid_nll=valid_nll, unigram_nll=data.baseline,
+        train_events=data.train_events, valid_events=data.valid_events,
+        resumed_from=resumed[0], history=history, resumed_step=resumed[1],
+        pieces=data.pieces, notes=data.notes, chief=task.chief, workers=task.workers)
+    if not task.chief:  # the chief writes the bundle; this worker's copy is done with
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+        return result
+    # A fresh, uncompiled copy: the bundle holds no optimizer state (3x smaller).
+    export = build_model(len(vocab), enc_cfg, model_cfg)
+    export.set_weights(model.get_weights())
+    meta = {"median_tempo": statistics.median(data.tempos), "pieces": data.pieces,
+            "notes": data.notes}
+    quotes = data.quotes()
+    bundle = save_bundle(model_dir, export, vocab, model_cfg, train_cfg, history,
+                         data.corpus_info, meta,
+                         extras=lambda folder: (save_quotes(folder, quotes),
+                                                trainlog.copy_to(folder)))
     shutil.rmtree(ckpt_dir, ignore_errors=True)
-    return TrainResult(
-        bundle=bundle, corpus=corpus, epochs_run=state["epoch"], best_epoch=state["best_epoch"],
-        valid_nll=valid_nll, unigram_nll=baseline, train_events=data.train.event_count,
-        valid_events=history["valid_events"], resumed_from=resumed[0], history=history,
-        resumed_step=resumed[1], logs=tuple(bundle / name for name in LOG_FILES),
-        events=trainlog.events_path,
-    )
+    result.bundle, result.logs = bundle, tuple(bundle / name for name in LOG_FILES)
+    result.events = trainlog.events_path
+    return result
+
+
+def dataset_nll(model, dataset) -> float:
+    """Exact mean NLL per scored event (nats) of a Keras model over a dataset's batches."""
+    total, count = 0.0, 0.0
+    for x, y, w in dataset:
+        logits = np.asarray(model(x, training=False), dtype=np.float64)
+        total_b, count_b = _batch_nll(logits, np.asarray(y), np.asarray(w))
+        total, count = total + total_b, count + count_b
+    return total / max(count, 1.0)
+
+
+def _batch_nll(logits: np.ndarray, targets: np.ndarray, weights: np.ndarray
+               ) -> tuple[float, float]:
+    """Summed NLL of the weighted targets and the summed weight."""
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    return -float((picked * weights).sum()), float(weights.sum())
 
 
 def _rel(path: str, root) -> str:

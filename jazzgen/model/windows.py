@@ -144,6 +144,8 @@ def epoch_datasets(windows: Windows, batch_size: int, shuffle_seed: int | None
     opts = tf.data.Options()
     opts.autotune.enabled = False
     opts.deterministic = True
+    # every worker of a multi-worker run builds the same batches and keeps its share of each
+    opts.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
 
     def dataset(epoch: int, start_step: int = 0):
         n = len(windows)
@@ -155,7 +157,7 @@ def epoch_datasets(windows: Windows, batch_size: int, shuffle_seed: int | None
     return dataset
 
 
-def _shifts(cfg: TrainConfig, rng: np.random.Generator) -> list[int]:
+def key_shifts(cfg: TrainConfig, rng: np.random.Generator) -> list[int]:
     """Semitone shifts for one training piece: 0 plus ``keys - 1`` others in -5..+6."""
     if not cfg.transpose or cfg.keys == 1:
         return [0]
@@ -194,7 +196,7 @@ def build_training_data(corpus: Corpus, vocab: Vocabulary, cfg: TrainConfig,
     rng = np.random.default_rng(cfg.seed)
     train_encs = []
     for i in tr:
-        for k in _shifts(cfg, rng):
+        for k in key_shifts(cfg, rng):
             train_encs.append(transpose_features(encoded[i], k, vocab))
     valid_encs = [encoded[i] for i in va]
     return TrainingData(

@@ -1,0 +1,65 @@
+"""jazzgen.model.distribute: the cluster a TF_CONFIG describes and the strategy chosen."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jazzgen.errors import ConfigError
+from jazzgen.model.distribute import STRATEGIES, Task, choose, cluster_task
+
+
+def config(index: int, workers: int = 2, kind: str = "worker", chief: int = 0) -> dict:
+    cluster = {"worker": [f"127.0.0.1:{2222 + i}" for i in range(workers)]}
+    if chief:
+        cluster["chief"] = ["127.0.0.1:2221"]
+    return {"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": kind,
+                                                                  "index": index}})}
+
+
+def test_no_tf_config_is_one_worker_alone():
+    assert cluster_task({}) == Task(0, 1) and Task().chief
+
+
+def test_workers_are_numbered_and_worker_0_is_the_chief():
+    assert cluster_task(config(0)) == Task(0, 2)
+    assert cluster_task(config(1)) == Task(1, 2) and not cluster_task(config(1)).chief
+    # a cluster with a chief task: the chief is 0, workers follow it
+    assert cluster_task(config(0, kind="chief", chief=1)) == Task(0, 3)
+    assert cluster_task(config(0, chief=1)) == Task(1, 3)
+
+
+def test_auto_picks_multi_worker_mirrored_or_one():
+    assert choose("auto", config(0), gpus=0) == "multi-worker"
+    assert choose("auto", {}, gpus=4) == "mirrored"
+    assert choose("auto", {}, gpus=1) == "one"
+    assert choose("auto", {}, gpus=0) == "one"
+    assert choose("mirrored", {}, gpus=0) == "mirrored"  # the CPU as its one replica
+
+
+def test_bad_choices_are_one_clear_error():
+    with pytest.raises(ConfigError, match="unknown strategy"):
+        choose("horovod", {})
+    with pytest.raises(ConfigError, match="two or more workers"):
+        choose("multi-worker", {})
+    with pytest.raises(ConfigError, match="not one of its workers"):
+        cluster_task(config(5))
+    with pytest.raises(ConfigError, match="not a cluster description"):
+        cluster_task({"TF_CONFIG": "{not json"})
+    with pytest.raises(ConfigError, match="not a cluster description"):
+        cluster_task({"TF_CONFIG": '{"cluster": []}'})
+    assert set(STRATEGIES) == {"auto", "one", "mirrored", "multi-worker"}
+
+
+@given(st.text(max_size=200) | st.recursive(
+    st.none() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["cluster", "task", "worker", "chief", "type", "index"]), inner,
+        max_size=4), max_leaves=12).map(json.dumps))
+def test_any_tf_config_gives_a_task_or_a_config_error(raw):
+    try:
+        task = cluster_task({"TF_CONFIG": raw})
+    except ConfigError:
+        return
+    assert 0 <= task.index < task.workers
