@@ -50,7 +50,8 @@ def run_keras(steps: int, batch: int, length: int) -> dict:
     """jazzgen's own training path: events per second after warm-up, peak RSS."""
     from jazzgen.model.backend import import_keras
     from jazzgen.model.config import EncodingConfig, ModelConfig, TrainConfig
-    from jazzgen.model.train import compiled_model, make_dataset
+    from jazzgen.model.train import compiled_model
+    from jazzgen.model.windows import make_dataset
 
     keras = import_keras()
     keras.utils.set_random_seed(0)
