@@ -70,6 +70,11 @@ class GenerateError(JazzgenError):
     """A generation request that cannot be carried out."""
 
 
+class PortError(JazzgenError):
+    """A MIDI port that cannot be listed or opened: no such port, no MIDI system, or the
+    python-rtmidi backend not installed."""
+
+
 class BandError(InvalidValueError):
     """Changes, meter or settings the band cannot play."""
 

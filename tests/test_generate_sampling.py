@@ -85,6 +85,24 @@ def test_a_primer_is_kept_at_the_start():
     assert len(line) == 4 + 6
 
 
+def test_a_primer_can_end_with_a_rest_so_sampling_starts_on_a_bar_line():
+    # a lick that stops mid-bar (beat 2) and one whose last note is longer than any
+    # duration token: sampling starts at primer_end either way, the primer kept as it was
+    for lick, primer_end in ((make_score([(62, 0, 16), (65, 24, 24)]), 2 * 96),
+                             (make_score([(60, 24, 300)]), 4 * 96)):
+        (line,) = sample(seeded_net(2), V, CHANGES, SIGS, seeds(5), SampleConfig(),
+                         end=primer_end + 96, primer=lick, primer_end=primer_end)
+        kept = [n for n in line if n.start < primer_end]
+        assert [(n.pitch, n.start) for n in kept] == [(n.pitch, n.start) for n in lick.notes]
+        assert all(n.end <= primer_end for n in kept)
+        assert all(primer_end <= n.start < primer_end + 96 for n in line[len(kept):])
+        assert len(line) > len(kept)
+    # without a primer, primer_end is a rest from the start: nothing is played before it
+    (line,) = sample(seeded_net(2), V, CHANGES, SIGS, seeds(5), SampleConfig(), end=3 * 96,
+                     primer_end=2 * 96)
+    assert line and min(n.start for n in line) >= 2 * 96
+
+
 def test_sample_needs_a_length():
     with pytest.raises(GenerateError, match="number of notes or an end tick"):
         sample(seeded_net(), V, CHANGES, SIGS, seeds(0), SampleConfig())

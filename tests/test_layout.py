@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "jazzgen"
-STAGES = ("errors", "music", "io", "corpus", "output", "model", "generate", "evaluate", "cli")
+STAGES = ("errors", "music", "io", "corpus", "output", "model", "generate", "live", "evaluate",
+          "cli")
 """Stages in data-flow order: a module may import its own stage and the ones before it."""
 MAX_MODULE_LINES = 400
 MAX_COMMAND_BODY_LINES = 20

@@ -204,6 +204,31 @@ form_options = group(
 """What to play over and for how long: the command receives ``form``."""
 
 
+def _trade_form(choruses, chords, changes_name, key, meter) -> dict:
+    from jazzgen.generate.form import Form
+
+    return {"form": Form(choruses=choruses, chords=chords, changes_name=changes_name, key=key,
+                         meter=meter)}
+
+
+trade_form_options = group(
+    _trade_form,
+    click.option("--choruses", "choruses", type=click.IntRange(1), default=None,
+                 help="Choruses to trade over (default: as many as the player's file fills; "
+                 "live: required)."),
+    click.option("--chords", "chords", default=None, help='Changes to trade over, bars '
+                 'separated by "|", e.g. "Dm7 G7 | Cmaj7 |".'),
+    click.option("--changes", "changes_name", default=None, shell_complete=_progressions,
+                 help="A built-in progression (see 'jazzgen changes'); default: blues."),
+    click.option("--key", "key", default=None,
+                 help="Transpose the built-in progression to this key."),
+    click.option("--meter", "meter", default="4/4", show_default=True, callback=_meter,
+                 help="Time signature of the changes, e.g. 3/4 for a jazz waltz."),
+)
+"""The changes of a trade and how many choruses (no length in notes or bars): the command
+receives ``form``."""
+
+
 def _sampling(temperature, top_p, duration_temperature) -> dict:
     from jazzgen.generate.sampling import SampleOverrides
 

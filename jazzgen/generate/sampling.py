@@ -188,11 +188,14 @@ def sample(
     end: int | None = None,
     primer: Score | None = None,
     guard: QuoteGuard | None = None,
+    primer_end: int | None = None,
 ) -> list[tuple[Note, ...]]:
     """Sample one melody per seed, until ``notes`` notes are played or tick ``end`` is reached.
 
-    With a ``primer``, its events are fed first (teacher forcing) and kept in the output.
-    With a ``guard``, no quote of its index grows past its length limit.
+    With a ``primer``, its events are fed first (teacher forcing) and kept in the output; a
+    primer ends where its last note ends, unless ``primer_end`` (ticks) says it goes on as a
+    rest until then, so sampling starts there (on a bar line, say). With a ``guard``, no
+    quote of its index grows past its length limit.
     """
     if notes is None and end is None:
         raise GenerateError("give a number of notes or an end tick")
@@ -200,10 +203,11 @@ def sample(
     # and on a busy machine makes each product several times slower (measured here).
     with threadpool_limits(limits=1, user_api="blas"):
         return _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer,
-                       guard)
+                       guard, primer_end)
 
 
-def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer, guard):
+def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer, guard,
+            primer_end=None):
     """The sampling loop of :func:`sample`."""
     stepper = StepNet(net)
     conditioner = Conditioner(changes, time_signatures, vocab.cfg.positions)
@@ -220,6 +224,9 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
     rngs = [np.random.default_rng(s) for s in seeds]
     batch = len(rngs)
     prime = [vocab.bos_id] + (encode_events(primer, vocab) if primer is not None else [])
+    if primer_end is not None:  # the primer's closing rest, up to where sampling starts
+        for d in vocab.duration_ids(primer_end - int(vocab.advance[prime].sum())):
+            prime += [vocab.rest_id, d]
     state = stepper.initial_state(batch)
     event_ids, duration_ids = vocab.events, slice(vocab.first_duration_id, len(vocab))
     cursor = 0
