@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_EPOCHS ?= 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test smoke lint corpus bench bench-wjazzd clean audio-deps
+.PHONY: install demo test smoke lint corpus bench bench-wjazzd bench-scale clean audio-deps
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,13 @@ bench: install
 bench-wjazzd: install
 	$(BIN)/python -m bench.metrics_wjazzd
 	$(BIN)/python -m bench.eval_wjazzd
+
+# Scale: `jazzgen prepare` on synthetic corpora of 2,000 and 20,000 files (written once into
+# out/scale/, about 2 minutes for the larger), its speed and the peak memory of its process
+# tree; SCALE_SIZES=2000 for the quick one. Not part of `make test`.
+SCALE_SIZES ?= 2000,20000
+bench-scale: install
+	$(BIN)/python -m bench.scale --sizes $(SCALE_SIZES)
 
 clean:
 	rm -rf out models/default models/default.checkpoint .pytest_cache

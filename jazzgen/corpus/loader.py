@@ -73,10 +73,10 @@ def _read_one(args: tuple[str, str | int | None]) -> tuple[str, Score | None, st
         return path, None, exc.reason, str(exc)
     except Exception as exc:  # a library bug on a strange file must not stop the corpus
         return path, None, ReadError.UNREADABLE, f"{Path(path).name}: {type(exc).__name__}: {exc}"
-    return _checked(path, score)
+    return check_score(path, score)
 
 
-def _checked(path: str, score: Score) -> tuple[str, Score | None, str, str]:
+def check_score(path: str, score: Score) -> tuple[str, Score | None, str, str]:
     """The result for a score that was read: kept, or skipped as too short."""
     if len(score.notes) < MIN_NOTES:
         return path, None, ReadError.TOO_SHORT, f"{Path(path).name}: {len(score.notes)} " \
@@ -91,7 +91,7 @@ def _cached(args: tuple[str, str | int | None]) -> tuple[str, Score | None, str,
         score = cache.load(Path(path), track)
     except OSError:
         return None
-    return None if score is None else _checked(path, score)
+    return None if score is None else check_score(path, score)
 
 
 def _died(args: tuple[str, str | int | None]) -> tuple[str, None, str, str]:

@@ -21,19 +21,21 @@ IN_FLIGHT_PER_WORKER = 4
 
 
 def run_pool(job: Callable[[Any], Any], args: Sequence[Any], workers: int,
-             dead: Callable[[Any], Any], done: Callable[[int, Any], None] | None = None
-             ) -> list[Any]:
+             dead: Callable[[Any], Any], done: Callable[[int, Any], None] | None = None,
+             keep: bool = True) -> list[Any]:
     """``[job(a) for a in args]`` on ``workers`` processes; ``done(i, result)`` as each ends.
 
     ``job`` must be a module-level function (it is pickled by reference) that never raises;
-    ``dead(a)`` is the result for an argument whose worker died twice.
+    ``dead(a)`` is the result for an argument whose worker died twice. With ``keep=False``
+    results are only handed to ``done`` (memory stays bounded) and the list returned is empty.
     """
-    results: list[Any] = [None] * len(args)
+    results: list[Any] = [None] * len(args) if keep else []
     pending = deque(range(len(args)))
     context = mp.get_context("spawn")
 
     def finish(i: int, result: Any) -> None:
-        results[i] = result
+        if keep:
+            results[i] = result
         if done is not None:
             done(i, result)
 
