@@ -27,7 +27,6 @@ import numpy as np
 from jazzgen.evaluate.musdr import harmony_scores
 from jazzgen.generate.band import make_band
 from jazzgen.generate.band_config import BandConfig
-from jazzgen.generate.form import Form
 from jazzgen.generate.over import generate_over
 from jazzgen.generate.solo import PACKAGED_MODEL, Request
 from jazzgen.io.midi import score_to_bytes
@@ -74,8 +73,8 @@ def main() -> None:
             backing = Path(tmp) / f"{name}.mid"
             changes, _ = write_band_backing(backing, name)
             for seed in range(1, args.seeds + 1):
-                solo = generate_over(PACKAGED_MODEL, Path(tmp) / "solo.mid", backing,
-                                     Request(form=Form(), seed=seed)).solos[0].score
+                solo = generate_over(PACKAGED_MODEL, Path(tmp) / "solo.mid",
+                                     Request(seed=seed, over=backing)).solos[0].score
                 inferred.append(harmony_scores(solo)["chord_or_scale_share"])
                 true_shares.append(harmony_scores(replace(solo, changes=changes))
                                    ["chord_or_scale_share"])
@@ -88,7 +87,7 @@ def main() -> None:
             print(f"no {bags}: the real-file measure is skipped")
             return
         shares = [harmony_scores(generate_over(
-            PACKAGED_MODEL, Path(tmp) / "solo.mid", bags, Request(form=Form(), seed=seed))
+            PACKAGED_MODEL, Path(tmp) / "solo.mid", Request(seed=seed, over=bags))
             .solos[0].score)["chord_or_scale_share"] for seed in range(1, args.seeds + 1)]
         print(f"Bags' Groove (Impro-Visor), {args.seeds} seeds: {np.mean(shares):.1%} +- "
               f"{np.std(shares):.1%} of the inferred changes")

@@ -41,6 +41,11 @@ def tracks(path: Path) -> list[list]:
     return out
 
 
+def _over(output: Path, backing: Path, request: Request):
+    """generate_over with the shipped model, over ``backing``."""
+    return generate_over(PACKAGED_MODEL, output, replace(request, over=backing))
+
+
 def solo_request(seed: int = 1, **form) -> Request:
     return Request(form=Form(**form), seed=seed, band=BandConfig())
 
@@ -54,7 +59,7 @@ def backing(tmp_path_factory) -> tuple[Path, tuple[ChordChange, ...], int]:
 
 def test_tracks_kept_note_for_note_and_one_solo_track_added(backing, tmp_path):
     path, _, _ = backing
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path, solo_request())
+    result = _over(tmp_path / "solo.mid", path, solo_request())
     before, after = tracks(path), tracks(result.solos[0].midi)
     assert after[:-1] == before
     solo = after[-1]
@@ -71,7 +76,7 @@ def test_solo_fits_the_inferred_changes(backing, tmp_path):
     path, changes, _ = backing
     shares = []
     for seed in (1, 2, 3):
-        result = generate_over(PACKAGED_MODEL, tmp_path / f"s{seed}.mid", path,
+        result = _over(tmp_path / f"s{seed}.mid", path,
                                solo_request(seed))
         assert "inferred" in result.changes_label
         truth = replace(result.solos[0].score, changes=changes)
@@ -81,7 +86,7 @@ def test_solo_fits_the_inferred_changes(backing, tmp_path):
 
 def test_markers_spell_the_changes_played_over(backing, tmp_path):
     path, changes, end = backing
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path, solo_request())
+    result = _over(tmp_path / "solo.mid", path, solo_request())
     back = read_midi(result.solos[0].midi, infer_chords=False)
     assert back.changes == result.solos[0].score.changes
     right = sum(a.chord.root == b.chord.root for a in back.changes for b in changes
@@ -92,7 +97,7 @@ def test_markers_spell_the_changes_played_over(backing, tmp_path):
 def test_file_with_chord_symbols_keeps_them(tmp_path):
     path = tmp_path / "marked.mid"
     changes, _ = write_band_backing(path, "blues", markers=True)
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path, solo_request())
+    result = _over(tmp_path / "solo.mid", path, solo_request())
     assert "chord symbols" in result.changes_label
     assert result.solos[0].score.changes == changes
     solo = tracks(result.solos[0].midi)[-1]
@@ -101,7 +106,7 @@ def test_file_with_chord_symbols_keeps_them(tmp_path):
 
 def test_choruses_play_the_file_again(backing, tmp_path):
     path, _, end = backing
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path,
+    result = _over(tmp_path / "solo.mid", path,
                            solo_request(choruses=2))
     loop = loop_ticks(read_backing(path).score)
     assert loop == end
@@ -119,21 +124,21 @@ def test_choruses_play_the_file_again(backing, tmp_path):
 
 def test_bars_length_and_primer(backing, tmp_path):
     path, _, _ = backing
-    short = generate_over(PACKAGED_MODEL, tmp_path / "a.mid", path, solo_request(bars=4))
+    short = _over(tmp_path / "a.mid", path, solo_request(bars=4))
     assert max(n.end for n in short.solos[0].score.notes) <= 4 * BAR
-    counted = generate_over(PACKAGED_MODEL, tmp_path / "b.mid", path, solo_request(length=12))
+    counted = _over(tmp_path / "b.mid", path, solo_request(length=12))
     assert len(counted.solos[0].score.notes) == 12
     lick = tmp_path / "lick.mid"
     notes = (Note(70, 0, 12), Note(74, 12, 12), Note(77, 24, 12), Note(81, 36, 36))
     lick.write_bytes(score_to_bytes(Score(notes)))
-    primed = generate_over(PACKAGED_MODEL, tmp_path / "c.mid", path,
+    primed = _over(tmp_path / "c.mid", path,
                            replace(solo_request(bars=8), primer=lick))
     assert [n.pitch for n in primed.solos[0].score.notes[:4]] == [70, 74, 77, 81]
 
 
 def test_given_chords_replace_the_files(backing, tmp_path):
     path, _, _ = backing
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path,
+    result = _over(tmp_path / "solo.mid", path,
                            solo_request(chords="Cm7 F7 | Bbmaj7 |"))
     back = read_midi(result.solos[0].midi, infer_chords=False)
     assert [c.chord.symbol for c in back.changes[:3]] == ["Cm7", "F7", "Bbmaj7"]
@@ -142,25 +147,25 @@ def test_given_chords_replace_the_files(backing, tmp_path):
 
 def test_same_seed_same_bytes_humanized_too(backing, tmp_path):
     path, _, _ = backing
-    runs = [generate_over(PACKAGED_MODEL, tmp_path / f"{k}.mid", path,
+    runs = [_over(tmp_path / f"{k}.mid", path,
                           replace(solo_request(5), humanize=0.7)).solos[0].midi.read_bytes()
             for k in "ab"]
     assert runs[0] == runs[1]
-    plain = generate_over(PACKAGED_MODEL, tmp_path / "p.mid", path, solo_request(5))
+    plain = _over(tmp_path / "p.mid", path, solo_request(5))
     assert plain.solos[0].midi.read_bytes() != runs[0]  # humanizing moved something
 
 
 def test_other_resolution_and_type0(tmp_path):
     path = tmp_path / "b96.mid"
     write_band_backing(path, "blues", tpb=96)
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path, solo_request(bars=4))
+    result = _over(tmp_path / "solo.mid", path, solo_request(bars=4))
     assert tracks(result.solos[0].midi)[:-1] == tracks(path)
     mid = mido.MidiFile(path)
     merged = mido.MidiFile(type=0, ticks_per_beat=96)
     merged.tracks.append(mido.merge_tracks(mid.tracks))
     zero = tmp_path / "type0.mid"
     merged.save(zero)
-    out = generate_over(PACKAGED_MODEL, tmp_path / "z.mid", zero, solo_request(bars=4))
+    out = _over(tmp_path / "z.mid", zero, solo_request(bars=4))
     assert mido.MidiFile(out.solos[0].midi).type == 1
     assert tracks(out.solos[0].midi)[:-1] == tracks(zero)
 
@@ -171,27 +176,27 @@ def test_bad_backing_tracks(tmp_path):
                                                   mido.Message("note_off", note=60,
                                                                time=480)])]).save(two)
     with pytest.raises(GenerateError, match="type 2"):
-        generate_over(PACKAGED_MODEL, tmp_path / "o.mid", two, solo_request())
+        _over(tmp_path / "o.mid", two, solo_request())
     drums = tmp_path / "drums.mid"
     drums.write_bytes(score_to_bytes(Score((), parts=(
         Part("Drums", tuple(Note(42, i * 24, 12) for i in range(16)), channel=9,
              is_drum=True),))))
     with pytest.raises(GenerateError, match="--chords"):
-        generate_over(PACKAGED_MODEL, tmp_path / "o.mid", drums, solo_request())
+        _over(tmp_path / "o.mid", drums, solo_request())
     # a drum loop over given changes is fine
-    result = generate_over(PACKAGED_MODEL, tmp_path / "o.mid", drums,
+    result = _over(tmp_path / "o.mid", drums,
                            solo_request(chords="Dm7 G7 | Cmaj7 |"))
     assert result.solos[0].score.notes
     full = tmp_path / "full.mid"
     parts = tuple(Part(f"P{c}", (Note(60, 0, 96),), channel=c) for c in range(16) if c != 9)
     full.write_bytes(score_to_bytes(Score((), parts=parts)))
     with pytest.raises(GenerateError, match="every MIDI channel"):
-        generate_over(PACKAGED_MODEL, tmp_path / "o.mid", full, solo_request())
+        _over(tmp_path / "o.mid", full, solo_request())
     gap = tmp_path / "gap.mid"
     gap.write_bytes(score_to_bytes(Score((), parts=(
         Part("Piano", (Note(60, 0, 96), Note(64, 40 * BAR, 96))),))))
     with pytest.raises(GenerateError, match="silence"):
-        generate_over(PACKAGED_MODEL, tmp_path / "o.mid", gap, solo_request())
+        _over(tmp_path / "o.mid", gap, solo_request())
 
 
 def test_cli_over_with_outputs(backing, tmp_path):
@@ -215,7 +220,7 @@ def test_cli_over_with_outputs(backing, tmp_path):
 def test_a_real_multitrack_file(tmp_path):
     """Bags' Groove from Impro-Visor (melody, piano, bass, drums, no chord symbols)."""
     path = SHARED / "impro-visor" / "midi" / "bagsgroove.mid"
-    result = generate_over(PACKAGED_MODEL, tmp_path / "solo.mid", path, solo_request())
+    result = _over(tmp_path / "solo.mid", path, solo_request())
     assert tracks(result.solos[0].midi)[:-1] == tracks(path)
     share = harmony_scores(result.solos[0].score)["chord_or_scale_share"]
     assert share >= 0.6

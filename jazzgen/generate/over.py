@@ -49,12 +49,16 @@ loop (a release a little late, not a new bar)."""
 
 
 def generate_over(model: str | os.PathLike | None, output: str | os.PathLike,
-                  over: str | os.PathLike, request: Request,
+                  request: Request,
                   progress: Callable[[int, int], None] | None = None) -> Result:
-    """Sample ``request.num_outputs`` solos over the backing MIDI file ``over`` and write
-    each as that file plus a solo track at ``output`` (numbered when there are several),
-    with the other outputs asked for; returns what was written."""
+    """Sample ``request.num_outputs`` solos over the backing MIDI file ``request.over`` and
+    write each as that file plus a solo track at ``output`` (numbered when there are
+    several), with the other outputs asked for; returns what was written."""
     from jazzgen.model.bundle import load_bundle
+
+    over = request.over
+    if over is None:
+        raise GenerateError("no backing file to play over")
 
     request.outputs.check()
     try:

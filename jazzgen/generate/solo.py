@@ -58,6 +58,8 @@ class Request:
     outputs: Outputs = field(default_factory=Outputs)  # files beside each MIDI file
     max_copy: int | None = None  # longest quote of the training solos allowed, in notes
     humanize: float = 0.0  # timing and velocity variation of solo and band, 0 (none)..1
+    over: str | os.PathLike | None = None  # a backing MIDI file to solo over (its tracks
+    # are the band; see jazzgen.generate.over)
 
     def __post_init__(self) -> None:
         if self.num_outputs < 1:
@@ -120,9 +122,13 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
     """Sample ``request.num_outputs`` solos, write each as MIDI (and the other outputs asked
     for) at ``output`` (numbered when there are several); returns what was written.
     ``progress(done, total)`` is called before the first solo's files are written and after
-    each solo's."""
+    each solo's. A request ``over`` a backing file is for
+    :func:`jazzgen.generate.over.generate_over`."""
     from jazzgen.model.bundle import load_bundle
 
+    if request.over is not None:
+        raise GenerateError("a solo over a backing file is made by "
+                            "jazzgen.generate.over.generate_over")
     request.outputs.check()  # fail before sampling when the synthesizer is missing
     sig = request.form.time_signature()
     bar = sig.bar_ticks
