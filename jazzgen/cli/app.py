@@ -20,7 +20,6 @@ from jazzgen import __version__  # noqa: E402
 from jazzgen.cli.config import CONFIG_ENV, ENV_PREFIX, load_settings, use_settings  # noqa: E402
 from jazzgen.cli.options import (  # noqa: E402
     band_options,
-    corpus_option,
     err,
     float_list,
     form_options,
@@ -30,13 +29,12 @@ from jazzgen.cli.options import (  # noqa: E402
     outputs_options,
     progress,
     quiet_option,
-    report_skipped,
     sample_options,
     seed_option,
     soundfont_option,
     track_option,
-    training_options,
 )
+from jazzgen.cli.training import stats, train  # noqa: E402
 from jazzgen.generate.band_config import SOLO_INSTRUMENTS, band_summary  # noqa: E402
 from jazzgen.music.humanize import TYPICAL_AMOUNT  # noqa: E402
 
@@ -64,44 +62,7 @@ def main(ctx, config) -> None:
     use_settings(ctx, load_settings(ctx.command, config))
 
 
-@main.command()
-@friendly_errors(interrupted="Interrupted. Run the same command again to resume from the last "
-                 "checkpoint.")
-@corpus_option()
-@model_option("models/default", "Where to write the model bundle.")
-@training_options
-@track_option()
-@click.option("--fresh", is_flag=True, help="Ignore an interrupted run's checkpoint.")
-@click.option("--checkpoint-every", type=click.IntRange(0), default=100, show_default=True,
-              metavar="STEPS", help="Checkpoint every STEPS training steps as well as after "
-              "every epoch (0: after epochs only).")
-@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write TensorBoard summaries (losses, learning rate) into this folder.")
-@quiet_option("No progress bars, reading lines or per-epoch lines.")
-def train(corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, logdir,
-          quiet) -> None:
-    """Train the LSTM on a corpus and write a model bundle.
-
-    \b
-    Examples:
-      jazzgen train --corpus midi_corpus --model models/default --epochs 20 --seed 1
-      jazzgen train --logdir runs/default      # then: tensorboard --logdir runs
-
-    An interrupted run (Ctrl-C, a crash, kill -9) resumes from its last checkpoint, at most
-    --checkpoint-every steps back, when the same command is run again. The bundle gets the
-    run's logs, log_epochs.csv and log_steps.csv.
-    """
-    from jazzgen.cli.progress import epoch_bars
-    from jazzgen.model.train import train as run_training
-
-    result = run_training(corpus, model, model_cfg=model_cfg, train_cfg=train_cfg, track=track,
-                          progress=progress("Reading corpus", quiet), log=err,
-                          verbose=0 if quiet else 2, resume=not fresh,
-                          checkpoint_every=checkpoint_every, logdir=logdir,
-                          step_progress=epoch_bars(train_cfg.epochs, quiet))
-    report_skipped(result.corpus)
-    for line in result.summary():
-        click.echo(line)
+main.add_command(train)
 
 
 @main.command()
@@ -156,30 +117,33 @@ def generate(form, model, output, seed, sampling, tempo, num_outputs, primer, tr
       jazzgen generate --over backing.mid --chords "$(jazzgen chords backing.mid)"
     """
     from jazzgen.cli.progress import Bar
-    from jazzgen.generate.solo import Request, describe
-    from jazzgen.generate.solo import generate as run
+    from jazzgen.generate.over import generate_over
+    from jazzgen.generate.solo import Request, generate
 
+    run = generate if over is None else generate_over
     request = Request(form=form, seed=seed, sample=sampling, tempo=tempo,
                       num_outputs=num_outputs, primer=primer, track=track, band=band,
                       swing=swing, solo_program=SOLO_INSTRUMENTS[instrument], outputs=outputs,
-                      max_copy=max_copy, humanize=humanize)
-    bar = Bar("Writing solos", "solo", quiet=quiet, min_total=2)
-    if over is not None:
-        from jazzgen.generate.over import generate_over
+                      max_copy=max_copy, humanize=humanize, over=over)
+    result = run(model, output, request, progress=Bar("Writing solos", "solo", quiet=quiet,
+                                                     min_total=2))
+    _report_solos(result, f"band: {over.name}'s own tracks" if over is not None else
+                  band_summary(band, result.solos[0].score.tempo))
 
-        result = generate_over(model, output, over, request, progress=bar)
-    else:
-        result = run(model, output, request, progress=bar)
+
+def _report_solos(result, band: str) -> None:
+    """Each file written on stdout; the model, changes, seed, sampling, band and any remarks
+    on stderr."""
+    from jazzgen.generate.solo import describe
+
     for solo in result.solos:
         quote = "" if solo.longest_quote is None else \
             f"; longest quote of the training solos: {solo.longest_quote} notes"
         click.echo(f"Wrote {solo.midi} ({describe(solo.score)}{quote})")
         for path in solo.extras:
             click.echo(f"Wrote {path}")
-    playing = f"band: {over.name}'s own tracks" if over is not None else \
-        band_summary(band, result.solos[0].score.tempo)
     err(f"Model: {result.model}; changes: {result.changes_label}; seed: {result.seed}; "
-        f"{result.sampling.describe()}; {playing}")
+        f"{result.sampling.describe()}; {band}")
     for remark in result.remarks:
         err(f"Note: {remark}")
 
@@ -218,15 +182,24 @@ def render_cmd(files, outputs, quiet) -> None:
 @friendly_errors
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @soundfont_option
-def play_cmd(file, soundfont) -> None:
+@click.option("--port", default=None, metavar="NAME",
+              help="Stream the MIDI file to this MIDI output port in time instead (see "
+              "'jazzgen ports'; needs python-rtmidi).")
+def play_cmd(file, soundfont, port) -> None:
     """Play a MIDI or WAV file; with no sound device, say so and write FILE.wav instead.
+    With --port, send the MIDI file's messages to a MIDI output (a synth) in time.
 
     \b
-    Example:
+    Examples:
       jazzgen play out/solo.mid
+      jazzgen play out/trade.mid --port fluid
     """
     from jazzgen.output.audio import play_or_render
 
+    if port is not None:
+        from jazzgen.live.stream import play_to_port
+
+        return click.echo(play_to_port(file, port).describe())
     message, wav = play_or_render(file, soundfont=soundfont)
     if wav is None:
         click.echo(message)
@@ -357,27 +330,6 @@ def chords_cmd(file, as_json) -> None:
     click.echo(chart.json() if as_json else chart.text())
 
 
-@main.command()
-@friendly_errors
-@corpus_option()
-@track_option("Melody track (index or name).")
-@quiet_option()
-def stats(corpus, track, quiet) -> None:
-    """Read a corpus and print what training would see: pieces, notes, chords, skipped files.
-
-    \b
-    Examples:
-      jazzgen stats --corpus midi_corpus
-      jazzgen stats --corpus midi_corpus --quiet   # no progress on stderr
-    """
-    from jazzgen.corpus.stats import corpus_stats
-
-    s = corpus_stats(corpus, track=track, progress=progress("Reading corpus", quiet))
-    for line in s.lines():
-        click.echo(line)
-    report_skipped(s.corpus)
-
-
 @main.command("config")
 @friendly_errors
 @click.argument("command", required=False)
@@ -399,6 +351,14 @@ def config_cmd(ctx, command, as_json) -> None:
     listing = effective_settings(ctx, command)
     err(f"Settings file: {listing.file or 'none'}")
     click.echo(listing.json() if as_json else "\n".join(listing.table()))
+
+
+# commands kept in modules of their own (train is registered first, after the group)
+from jazzgen.cli.prepare import prepare  # noqa: E402
+from jazzgen.cli.trade import ports_cmd, trade_cmd  # noqa: E402
+
+for _command in (stats, prepare, trade_cmd, ports_cmd):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
