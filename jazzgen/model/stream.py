@@ -137,15 +137,18 @@ class ShardData:
         if not self.manifest.valid.files:
             return None
         size = len(self.vocab)
-        counts = np.zeros(size, np.float64)
+        seen = np.zeros(size, np.float64)  # the training targets in their own keys
+        for feats in self.pieces("train"):
+            seen += np.bincount(feats.tokens[1:], minlength=size)
         shifts = key_shifts(self.cfg, np.random.default_rng(0)) if self.keys in (1, 12) \
             else list(range(-5, 7))
         weight = self.keys / len(shifts)
-        for feats in self.pieces("train"):
-            for k in shifts:
-                moved = transpose_features(feats, k, self.vocab).tokens[1:] if k else \
-                    feats.tokens[1:]
-                counts += weight * np.bincount(moved, minlength=size)
+        every = Features.empty((size,))  # each token once: where a shift sends it
+        every.tokens[:] = np.arange(size)
+        counts = np.zeros(size, np.float64)
+        for k in shifts:
+            moved = transpose_features(every, k, self.vocab).tokens
+            counts += weight * np.bincount(moved, weights=seen, minlength=size)
         logp = np.log((counts + 1.0) / (counts + 1.0).sum())
         total, n = 0.0, 0
         for feats in self.pieces("valid"):
@@ -157,7 +160,7 @@ class ShardData:
         """The quote index of the training pieces (their pitches, in their own key)."""
         vocab = self.vocab
         return QuoteIndex.from_melodies(
-            [vocab.pitch_of(t) for t in f.tokens if vocab.is_pitch(t)]
+            f.tokens[vocab.pitch_mask(f.tokens)] - vocab.first_pitch_id + vocab.cfg.min_pitch
             for f in self.pieces("train"))
 
 
