@@ -63,3 +63,21 @@ def test_any_tf_config_gives_a_task_or_a_config_error(raw):
     except ConfigError:
         return
     assert 0 <= task.index < task.workers
+
+
+def test_workers_resume_only_from_one_common_position():
+    from jazzgen.model.distribute import common_position
+
+    assert common_position([(1, 200), (1, 200)]) == (1, 200)
+    with pytest.raises(ConfigError, match=r"worker 0: epoch 1 step 200, worker 1: epoch 1 "
+                                          r"step 100.*--fresh"):
+        common_position([(1, 200), (1, 100)])
+
+
+@pytest.mark.slow
+def test_positions_are_gathered_from_every_replica():
+    import tensorflow as tf
+
+    from jazzgen.model.distribute import positions
+
+    assert positions(tf.distribute.MirroredStrategy(["/cpu:0"]), 2, 37) == [(2, 37)]

@@ -205,6 +205,28 @@ def _train_step(model, strategy):
     return step
 
 
+def positions(strategy, epoch: int, step: int) -> list[tuple[int, int]]:
+    """Where each worker's checkpoint says the run stands, (epoch, step) per replica, all
+    gathered on every worker (one collective: every worker must call it)."""
+    import tensorflow as tf
+
+    here = tf.constant([[epoch, step]], tf.int64)
+    values = strategy.experimental_distribute_values_from_function(lambda _ctx: here)
+    return [tuple(map(int, row)) for row in strategy.gather(values, axis=0).numpy()]
+
+
+def common_position(found: list[tuple[int, int]]) -> tuple[int, int]:
+    """The one position every worker resumes from; ConfigError when their checkpoints
+    disagree (a cluster stopped between two workers' writes of the same checkpoint, or a
+    worker whose checkpoint is gone), since workers at different steps would wait on each
+    other for ever."""
+    if len(set(found)) > 1:
+        where = ", ".join(f"worker {i}: epoch {e} step {s}" for i, (e, s) in enumerate(found))
+        raise ConfigError(f"the workers' checkpoints disagree ({where}); start every worker "
+                          f"again with --fresh")
+    return found[0]
+
+
 def build_optimizer(model, strategy) -> None:
     """Create the optimizer's variables in ``strategy``'s scope (a custom loop does not)."""
     with strategy.scope():

@@ -33,9 +33,11 @@ from jazzgen.model.config import EncodingConfig, ModelConfig, TrainConfig
 from jazzgen.model.distribute import (
     build_optimizer,
     choose,
+    common_position,
     fit_epoch,
     is_multi_worker,
     make_strategy,
+    positions,
 )
 from jazzgen.model.encoding import Vocabulary
 from jazzgen.model.novelty import save_quotes
@@ -223,6 +225,7 @@ def train(
     # start an epoch part-way); the callback keeps the history across the calls.
     custom = is_multi_worker(dist)  # Keras's fit cannot run there (see fit_epoch)
     if custom:
+        common_position(positions(dist, *resumed))
         build_optimizer(model, dist)
     try:
         for epoch in range(state["epoch"], train_cfg.epochs):
