@@ -184,6 +184,20 @@ def _form(length, bars, choruses, chords, changes_name, key, meter) -> dict:
                          changes_name=changes_name, key=key, meter=meter)}
 
 
+def _change_options(verb: str) -> list:
+    """``--chords``, ``--changes``, ``--key`` and ``--meter``: the changes to ``verb`` over."""
+    return [
+        click.option("--chords", "chords", default=None, help=f'Changes to {verb} over, bars '
+                     'separated by "|", e.g. "Dm7 G7 | Cmaj7 |".'),
+        click.option("--changes", "changes_name", default=None, shell_complete=_progressions,
+                     help="A built-in progression (see 'jazzgen changes'); default: blues."),
+        click.option("--key", "key", default=None,
+                     help="Transpose the built-in progression to this key."),
+        click.option("--meter", "meter", default="4/4", show_default=True, callback=_meter,
+                     help="Time signature of the changes, e.g. 3/4 for a jazz waltz."),
+    ]
+
+
 form_options = group(
     _form,
     click.option("--length", "length", type=click.IntRange(1), default=None,
@@ -192,14 +206,7 @@ form_options = group(
     click.option("--bars", "bars", type=click.IntRange(1), default=None, help="Length in bars."),
     click.option("--choruses", "choruses", type=click.IntRange(1), default=None,
                  help="Length in choruses of the changes."),
-    click.option("--chords", "chords", default=None, help='Changes to play over, bars '
-                 'separated by "|", e.g. "Dm7 G7 | Cmaj7 |".'),
-    click.option("--changes", "changes_name", default=None, shell_complete=_progressions,
-                 help="A built-in progression (see 'jazzgen changes'); default: blues."),
-    click.option("--key", "key", default=None,
-                 help="Transpose the built-in progression to this key."),
-    click.option("--meter", "meter", default="4/4", show_default=True, callback=_meter,
-                 help="Time signature of the changes, e.g. 3/4 for a jazz waltz."),
+    *_change_options("play"),
 )
 """What to play over and for how long: the command receives ``form``."""
 
@@ -216,14 +223,7 @@ trade_form_options = group(
     click.option("--choruses", "choruses", type=click.IntRange(1), default=None,
                  help="Choruses to trade over (default: as many as the player's file fills; "
                  "live: required)."),
-    click.option("--chords", "chords", default=None, help='Changes to trade over, bars '
-                 'separated by "|", e.g. "Dm7 G7 | Cmaj7 |".'),
-    click.option("--changes", "changes_name", default=None, shell_complete=_progressions,
-                 help="A built-in progression (see 'jazzgen changes'); default: blues."),
-    click.option("--key", "key", default=None,
-                 help="Transpose the built-in progression to this key."),
-    click.option("--meter", "meter", default="4/4", show_default=True, callback=_meter,
-                 help="Time signature of the changes, e.g. 3/4 for a jazz waltz."),
+    *_change_options("trade"),
 )
 """The changes of a trade and how many choruses (no length in notes or bars): the command
 receives ``form``."""
