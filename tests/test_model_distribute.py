@@ -65,13 +65,15 @@ def test_any_tf_config_gives_a_task_or_a_config_error(raw):
     assert 0 <= task.index < task.workers
 
 
-def test_workers_resume_only_from_one_common_position():
+def test_workers_resume_from_the_latest_checkpoint_they_all_have():
     from jazzgen.model.distribute import common_position
 
-    assert common_position([(1, 200), (1, 200)]) == (1, 200)
-    with pytest.raises(ConfigError, match=r"worker 0: epoch 1 step 200, worker 1: epoch 1 "
-                                          r"step 100.*--fresh"):
-        common_position([(1, 200), (1, 100)])
+    assert common_position([[(1, 200), (1, 100)], [(1, 200), (1, 100)]]) == (1, 200)
+    # stopped between the two workers' writes of step 300: back to 200 on both
+    assert common_position([[(1, 300), (1, 200)], [(1, 200), (1, 100)]]) == (1, 200)
+    # a worker without a checkpoint: everyone starts again
+    assert common_position([[(1, 300), (1, 200)], [(-1, -1), (-1, -1)]]) == (0, 0)
+    assert common_position([[(0, 4)], [(0, 4)], [(0, 4), (0, 2)]]) == (0, 4)
 
 
 @pytest.mark.slow
@@ -80,4 +82,6 @@ def test_positions_are_gathered_from_every_replica():
 
     from jazzgen.model.distribute import positions
 
-    assert positions(tf.distribute.MirroredStrategy(["/cpu:0"]), 2, 37) == [(2, 37)]
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    assert positions(strategy, [(2, 37), (2, 30)]) == [[(2, 37), (2, 30)]]
+    assert positions(strategy, []) == [[(-1, -1), (-1, -1)]]

@@ -146,3 +146,51 @@ def test_two_workers_over_loopback_match_one_worker(shards, tmp_path):
     g = CliRunner().invoke(main, ["generate", "--model", str(tmp_path / "two"), "--bars", "2",
                                   "--seed", "1", "-o", str(tmp_path / "two.mid")])
     assert g.exit_code == 0, g.output
+
+
+def test_a_cluster_stopped_between_its_workers_writes_resumes_one_checkpoint_back(shards,
+                                                                                  tmp_path):
+    """Both workers killed, then worker 1's last checkpoint write undone (as if the kill came
+    between the two workers' writes): the same commands resume both at worker 1's step,
+    the chief going back one checkpoint, and finish."""
+    args = ["-m", "jazzgen", "train", "--data", str(shards), "--epochs", "2",
+            "--steps-per-epoch", "40", "--checkpoint-every", "5", "--model",
+            str(tmp_path / "m"), "--strategy", "multi-worker", *NET, "--quiet"]
+    ports = [_free_port(), _free_port()]
+    envs = [{**os.environ, "TF_CONFIG": json.dumps({
+        "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+        "task": {"type": "worker", "index": i}})} for i in range(2)]
+    ckpts = [tmp_path / "m.checkpoint", tmp_path / "m.checkpoint-worker1"]
+
+    def states():
+        out = []
+        for c in ckpts:
+            try:
+                out.append(json.loads((c / "state.json").read_text()))
+            except (FileNotFoundError, json.JSONDecodeError):
+                out.append(None)
+        return out
+
+    procs = [subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for env in envs]
+    deadline = time.monotonic() + 180
+    while not all(s and "previous" in s for s in states()):
+        assert all(p.poll() is None for p in procs) and time.monotonic() < deadline
+        time.sleep(0.01)
+    for p in procs:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    chief, worker = states()
+    behind = worker["previous"]
+    (ckpts[1] / "state.json").write_text(json.dumps(behind))
+    runs = [subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for env in envs]
+    outs = [r.communicate(timeout=600) for r in runs]
+    for r, (_, err) in zip(runs, outs, strict=True):
+        assert r.returncode == 0, err[-3000:]
+    at = f"epoch {behind['epoch']}, step {behind['step']}"
+    if (chief["epoch"], chief["step"]) != (behind["epoch"], behind["step"]):
+        assert f"going back to {at}" in outs[0][1]
+    assert f"Resuming from the checkpoint after {at}" in outs[1][1]
+    history = json.loads((tmp_path / "m" / "history.json").read_text())
+    assert set(history["epochs"]) == {"1", "2"}

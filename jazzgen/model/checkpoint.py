@@ -83,7 +83,11 @@ def _save_file(ckpt_dir: Path, name: str, save: Callable[[Path], object]) -> Non
 
 def write_checkpoint(ckpt_dir: Path, model, state: dict, best: bool = False) -> None:
     """Save the model (and the best weights, when ``best``), then the state that names them;
-    then remove what the new state does not name."""
+    then remove what the new state does not name. The state keeps the checkpoint before it as
+    ``previous`` (its files kept too), so workers of a cluster stopped between their writes
+    of one checkpoint can all go back to the one before (:func:`previous_state`)."""
+    if state.get("model"):
+        state["previous"] = {k: v for k, v in state.items() if k != "previous"}
     if best:
         state["best_file"] = f"best-{state['best_epoch']:04d}.weights.h5"
         _save_file(ckpt_dir, state["best_file"], model.save_weights)
@@ -94,9 +98,18 @@ def write_checkpoint(ckpt_dir: Path, model, state: dict, best: bool = False) -> 
     remove_unnamed(ckpt_dir, state)
 
 
+def previous_state(state: dict) -> dict | None:
+    """The checkpoint before ``state``'s (its files kept beside it), or None."""
+    previous = state.get("previous")
+    return dict(previous) if isinstance(previous, dict) and previous.get("model") else None
+
+
 def remove_unnamed(ckpt_dir: Path, state: dict) -> None:
-    """Remove the files of ``ckpt_dir`` that ``state`` does not name, the logs kept."""
-    keep = {STATE, state["model"], state.get("best_file"), *LOG_FILES}
+    """Remove the files of ``ckpt_dir`` that ``state`` (or the checkpoint before it) does not
+    name, the logs kept."""
+    before = previous_state(state) or {}
+    keep = {STATE, state["model"], state.get("best_file"), before.get("model"),
+            before.get("best_file"), *LOG_FILES}
     for p in ckpt_dir.iterdir():
         if p.name not in keep and p.is_file():
             p.unlink(missing_ok=True)

@@ -205,26 +205,26 @@ def _train_step(model, strategy):
     return step
 
 
-def positions(strategy, epoch: int, step: int) -> list[tuple[int, int]]:
-    """Where each worker's checkpoint says the run stands, (epoch, step) per replica, all
-    gathered on every worker (one collective: every worker must call it)."""
+def positions(strategy, mine: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Every worker's checkpoint positions, (epoch, step) pairs, as this worker's ``mine``
+    (at most two: its checkpoint and the one before) are gathered from all of them (one
+    collective: every worker must call it)."""
     import tensorflow as tf
 
-    here = tf.constant([[epoch, step]], tf.int64)
+    row = [v for pos in (mine + [(-1, -1)] * 2)[:2] for v in pos]
+    here = tf.constant([row], tf.int64)
     values = strategy.experimental_distribute_values_from_function(lambda _ctx: here)
-    return [tuple(map(int, row)) for row in strategy.gather(values, axis=0).numpy()]
+    return [[(int(r[0]), int(r[1])), (int(r[2]), int(r[3]))]
+            for r in strategy.gather(values, axis=0).numpy()]
 
 
-def common_position(found: list[tuple[int, int]]) -> tuple[int, int]:
-    """The one position every worker resumes from; ConfigError when their checkpoints
-    disagree (a cluster stopped between two workers' writes of the same checkpoint, or a
-    worker whose checkpoint is gone), since workers at different steps would wait on each
-    other for ever."""
-    if len(set(found)) > 1:
-        where = ", ".join(f"worker {i}: epoch {e} step {s}" for i, (e, s) in enumerate(found))
-        raise ConfigError(f"the workers' checkpoints disagree ({where}); start every worker "
-                          f"again with --fresh")
-    return found[0]
+def common_position(found: list[list[tuple[int, int]]]) -> tuple[int, int]:
+    """The latest position every worker can resume from: one that each worker's checkpoint,
+    or the one before it, stands at; (0, 0), the start, when there is none. A cluster stopped
+    between two workers' writes of the same checkpoint so goes back to the one before;
+    workers resuming at different steps would wait on each other for ever."""
+    shared = set.intersection(*({p for p in pos if p[0] >= 0} | {(0, 0)} for pos in found))
+    return max(shared)
 
 
 def build_optimizer(model, strategy) -> None:

@@ -24,6 +24,7 @@ from jazzgen.errors import ConfigError
 from jazzgen.model.bundle import save_bundle
 from jazzgen.model.checkpoint import (
     loss_tracker,
+    previous_state,
     read_state,
     remove_unnamed,
     set_seed_states,
@@ -197,6 +198,8 @@ def train(
     ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint" + (
         "" if task.chief else f"-worker{task.index}"))
     state = read_state(ckpt_dir, data.fingerprint) if resume else None
+    if task.workers > 1:  # all workers resume from one step, or none would go on
+        state = _agreed(dist, state, log)
     valid_ds = data.valid_ds()
     with dist.scope():
         if state is not None:
@@ -225,7 +228,6 @@ def train(
     # start an epoch part-way); the callback keeps the history across the calls.
     custom = is_multi_worker(dist)  # Keras's fit cannot run there (see fit_epoch)
     if custom:
-        common_position(positions(dist, *resumed))
         build_optimizer(model, dist)
     try:
         for epoch in range(state["epoch"], train_cfg.epochs):
@@ -277,6 +279,25 @@ def train(
     result.bundle, result.logs = bundle, tuple(bundle / name for name in LOG_FILES)
     result.events = trainlog.events_path
     return result
+
+
+def _agreed(strategy, state: dict | None, log: Log) -> dict | None:
+    """The checkpoint state this worker resumes from so that every worker of the cluster
+    resumes at the same step: its own, the one before it, or none (the start)."""
+    mine = [] if state is None else [(state["epoch"], state["step"])]
+    before = None if state is None else previous_state(state)
+    if before is not None:
+        mine.append((before["epoch"], before["step"]))
+    common = common_position(positions(strategy, mine))
+    if mine and common == mine[0]:
+        return state
+    if before is not None and common == mine[-1]:
+        log(f"Another worker's checkpoint is one behind: going back to epoch {common[0]}, "
+            f"step {common[1]}")
+        return before
+    if mine:
+        log("The workers' checkpoints have no step in common: starting afresh")
+    return None
 
 
 def _checkpointer(keras, ckpt_dir: Path, state: dict, patience: int, has_valid: bool,
