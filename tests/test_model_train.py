@@ -320,3 +320,36 @@ def test_the_bundle_carries_the_quote_index_of_its_training_pieces_only(tiny_mod
     for name in info["train"]:
         line = [n.pitch for n in pieces[name].notes]
         assert stored.longest(line) == len(line)
+
+
+@pytest.mark.slow
+def test_init_from_starts_at_a_bundle_s_weights_with_its_network(tiny_model, tiny_corpus,
+                                                                 tmp_path):
+    """Fine-tuning: at a vanishing learning rate the weights stay where the bundle had them;
+    the network's sizes are the bundle's, whatever sizes were asked for."""
+    from jazzgen.model.train import train
+
+    lines = []
+    train(tiny_corpus, tmp_path / "tuned", model_cfg=ModelConfig(lstm_size=64),
+          train_cfg=TrainConfig(epochs=1, sequence_length=32, batch_size=16,
+                                learning_rate=1e-12), log=lines.append, verbose=0,
+          init_from=tiny_model)
+    got, want = _weights(tmp_path / "tuned"), _weights(tiny_model)
+    assert got.keys() == want.keys()
+    assert all(np.allclose(got[k], want[k], atol=1e-6) for k in want)
+    assert any("replaces the sizes given" in line for line in lines)
+    config = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert config["model"]["lstm_size"] == 16
+
+
+def test_init_from_refuses_a_missing_or_other_encoding_bundle(tiny_corpus, tmp_path):
+    from jazzgen.model.config import EncodingConfig
+    from jazzgen.model.train import train
+
+    with pytest.raises(ConfigError, match="cannot start from"):
+        train(tiny_corpus, tmp_path / "m", init_from=tmp_path / "none", log=lambda _m: None)
+    shipped = Path(__file__).resolve().parents[1] / "jazzgen" / "data" / "wjazzd-lstm"
+    with pytest.raises(ConfigError, match="encodes music otherwise"):
+        train(tiny_corpus, tmp_path / "m", enc_cfg=EncodingConfig(max_pitch=96),
+              init_from=shipped, log=lambda _m: None)
+    assert not (tmp_path / "m").exists()

@@ -44,19 +44,23 @@ from jazzgen.cli.options import (
               help="Where to train: one device; MirroredStrategy over the local GPUs; "
               "MultiWorkerMirroredStrategy over the workers in TF_CONFIG (auto: multi-worker "
               "when TF_CONFIG names several workers, mirrored with several GPUs, else one).")
+@click.option("--init-from", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="BUNDLE", help="Start from this model bundle's weights and fine-tune it "
+              "(its network sizes are used), e.g. the shipped WJazzD model on your own solos.")
 @click.option("--shuffle-buffer", type=click.IntRange(1, 1_000_000), default=2048,
               show_default=True, metavar="WINDOWS",
               help="With --data: windows mixed before batching.")
 @quiet_option("No progress bars, reading lines or per-epoch lines.")
 @click.pass_context
 def train(ctx, corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_every, logdir,
-          data, steps_per_epoch, strategy, shuffle_buffer, quiet) -> None:
+          data, steps_per_epoch, strategy, init_from, shuffle_buffer, quiet) -> None:
     """Train the LSTM on a corpus and write a model bundle.
 
     \b
     Examples:
       jazzgen train --corpus midi_corpus --model models/default --epochs 20 --seed 1
       jazzgen train --logdir runs/default      # then: tensorboard --logdir runs
+      jazzgen train --corpus my_solos --init-from jazzgen/data/wjazzd-lstm --epochs 5
       jazzgen prepare --corpus ~/lakh --out shards/lakh && \\
         jazzgen train --data shards/lakh --steps-per-epoch 2000 --keys 4
       TF_CONFIG='{"cluster": {"worker": ["a:2222", "b:2222"]}, "task": {"type": "worker",
@@ -82,7 +86,7 @@ def train(ctx, corpus, model, model_cfg, train_cfg, track, fresh, checkpoint_eve
                           checkpoint_every=checkpoint_every, logdir=logdir,
                           step_progress=epoch_bars(train_cfg.epochs, quiet), data_dir=data,
                           steps_per_epoch=steps_per_epoch, strategy=strategy,
-                          shuffle_buffer=shuffle_buffer)
+                          shuffle_buffer=shuffle_buffer, init_from=init_from)
     if result.corpus is not None:
         report_skipped(result.corpus)
     for line in result.summary():

@@ -227,6 +227,28 @@ def common_position(found: list[list[tuple[int, int]]]) -> tuple[int, int]:
     return max(shared)
 
 
+def agreed_state(strategy, state: dict | None, log) -> dict | None:
+    """The checkpoint state this worker resumes from so that every worker of the cluster
+    resumes at the same step: its own, the one before it, or none (the start); ``log(line)``
+    says when it is not its own (one collective: every worker must call it)."""
+    from jazzgen.model.checkpoint import previous_state
+
+    mine = [] if state is None else [(state["epoch"], state["step"])]
+    before = None if state is None else previous_state(state)
+    if before is not None:
+        mine.append((before["epoch"], before["step"]))
+    common = common_position(positions(strategy, mine))
+    if mine and common == mine[0]:
+        return state
+    if before is not None and common == mine[-1]:
+        log(f"Another worker's checkpoint is one behind: going back to epoch {common[0]}, "
+            f"step {common[1]}")
+        return before
+    if mine:
+        log("The workers' checkpoints have no step in common: starting afresh")
+    return None
+
+
 def build_optimizer(model, strategy) -> None:
     """Create the optimizer's variables in ``strategy``'s scope (a custom loop does not)."""
     with strategy.scope():

@@ -10,11 +10,12 @@ optimizer state and dropout masks the uninterrupted run would have had next.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,6 @@ from jazzgen.errors import ConfigError
 from jazzgen.model.bundle import save_bundle
 from jazzgen.model.checkpoint import (
     loss_tracker,
-    previous_state,
     read_state,
     remove_unnamed,
     set_seed_states,
@@ -32,16 +32,16 @@ from jazzgen.model.checkpoint import (
 )
 from jazzgen.model.config import EncodingConfig, ModelConfig, TrainConfig
 from jazzgen.model.distribute import (
+    agreed_state,
     build_optimizer,
     choose,
-    common_position,
     fit_epoch,
     is_multi_worker,
     make_strategy,
-    positions,
 )
 from jazzgen.model.encoding import Vocabulary
 from jazzgen.model.novelty import save_quotes
+from jazzgen.model.shards import file_digest
 from jazzgen.model.sources import in_memory, streamed
 from jazzgen.model.stream import SHUFFLE_BUFFER
 from jazzgen.model.trainlog import (
@@ -152,6 +152,7 @@ def train(
     steps_per_epoch: int | None = None,
     strategy: str = "auto",
     shuffle_buffer: int = SHUFFLE_BUFFER,
+    init_from: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Train on every readable file under ``corpus_dir``, or on the prepared shards in
     ``data_dir`` (streamed), and write the bundle to ``model_dir``.
@@ -167,6 +168,8 @@ def train(
     own in ``<model_dir>.checkpoint-worker<i>``. The bundle gets the run's CSV logs (a row
     every ``log_every`` steps); ``logdir``, if given, gets TensorBoard events (the chief's);
     ``step_progress`` is called after every step (see :mod:`jazzgen.model.trainlog`).
+    ``init_from`` names a bundle whose weights the network starts from (fine-tuning it): its
+    shape comes from that bundle, whose encoding must be this run's.
     """
     if checkpoint_every < 0 or log_every < 1:
         raise ConfigError(f"checkpoint and log intervals must be >= 0 and >= 1 steps, got "
@@ -179,7 +182,9 @@ def train(
     model_cfg = model_cfg or ModelConfig()
     train_cfg = train_cfg or TrainConfig()
     model_dir = Path(model_dir)
-    choose(strategy)  # a wrong name or a missing cluster fails before any reading
+    choose(strategy, gpus=0)  # a wrong name or a missing cluster fails before any reading
+    if init_from is not None:
+        model_cfg = _init_config(init_from, enc_cfg, model_cfg, log)
     vocab = Vocabulary(enc_cfg)
     if data_dir is not None:
         data = streamed(data_dir, vocab, model_cfg, train_cfg, steps_per_epoch,
@@ -197,9 +202,13 @@ def train(
     keras.utils.set_random_seed(train_cfg.seed)
     ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint" + (
         "" if task.chief else f"-worker{task.index}"))
+    if init_from is not None:  # a checkpoint resumes only a run from the same start
+        data.fingerprint = hashlib.sha256(
+            (data.fingerprint + file_digest(Path(init_from) / "weights.npz")).encode()
+        ).hexdigest()[:16]
     state = read_state(ckpt_dir, data.fingerprint) if resume else None
     if task.workers > 1:  # all workers resume from one step, or none would go on
-        state = _agreed(dist, state, log)
+        state = agreed_state(dist, state, log)
     valid_ds = data.valid_ds()
     with dist.scope():
         if state is not None:
@@ -211,6 +220,10 @@ def train(
         else:
             shutil.rmtree(ckpt_dir, ignore_errors=True)
             model = compiled_model(len(vocab), enc_cfg, model_cfg, train_cfg)
+            if init_from is not None:
+                start = keras.models.load_model(Path(init_from) / "model.keras",
+                                                safe_mode=True)
+                model.set_weights(start.get_weights())
             state = {"fingerprint": data.fingerprint, "epoch": 0, "step": 0, "history": {},
                      "best_epoch": 0, "best": None, "wait": 0}
     ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -281,23 +294,27 @@ def train(
     return result
 
 
-def _agreed(strategy, state: dict | None, log: Log) -> dict | None:
-    """The checkpoint state this worker resumes from so that every worker of the cluster
-    resumes at the same step: its own, the one before it, or none (the start)."""
-    mine = [] if state is None else [(state["epoch"], state["step"])]
-    before = None if state is None else previous_state(state)
-    if before is not None:
-        mine.append((before["epoch"], before["step"]))
-    common = common_position(positions(strategy, mine))
-    if mine and common == mine[0]:
-        return state
-    if before is not None and common == mine[-1]:
-        log(f"Another worker's checkpoint is one behind: going back to epoch {common[0]}, "
-            f"step {common[1]}")
-        return before
-    if mine:
-        log("The workers' checkpoints have no step in common: starting afresh")
-    return None
+def _init_config(init_from: str | os.PathLike, enc_cfg: EncodingConfig,
+                 model_cfg: ModelConfig, log: Log) -> ModelConfig:
+    """The network shape of the bundle a run starts from (its dropout this run's own);
+    ConfigError when the bundle is not there or encodes music otherwise."""
+    from jazzgen.errors import BundleError
+    from jazzgen.model.bundle import read_config
+
+    try:
+        enc, start, _, _ = read_config(init_from)
+    except BundleError as exc:
+        raise ConfigError(f"cannot start from {init_from}: {exc}") from None
+    if enc != enc_cfg:
+        raise ConfigError(f"{init_from} encodes music otherwise than this run (its pitch "
+                          f"range, durations or bar positions differ): it cannot be fine-tuned")
+    if not (Path(init_from) / "model.keras").is_file():
+        raise ConfigError(f"{init_from} has no model.keras to start from")
+    shape = replace(start, dropout=model_cfg.dropout)
+    if shape != model_cfg:
+        log(f"Starting from {init_from}: its network ({start.lstm_layers}x{start.lstm_size} "
+            f"LSTM, embedding {start.embedding_size}) replaces the sizes given")
+    return shape
 
 
 def _checkpointer(keras, ckpt_dir: Path, state: dict, patience: int, has_valid: bool,
