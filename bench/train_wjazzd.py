@@ -35,6 +35,11 @@ def main() -> None:
     ap.add_argument("--keys", type=int, default=3, help="keys per training solo")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--learning-rate", type=float, default=2e-3)
+    ap.add_argument("--patience", type=int, default=3)
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start from this bundle's weights (e.g. the shipped model, to go on "
+                    "training it in more keys)")
     ap.add_argument("--limit", type=int, default=0,
                     help="only the first N training and N validation solos (a quick check)")
     args = ap.parse_args()
@@ -44,11 +49,12 @@ def main() -> None:
     work = Path(tempfile.gettempdir()) / "jazzgen-wjazzd-train"
     corpus = link_corpus(src, split["train"] + split["valid"], work / "corpus")
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, sequence_length=128,
-                       learning_rate=2e-3, patience=3, seed=args.seed, keys=args.keys)
+                       learning_rate=args.learning_rate, patience=args.patience,
+                       seed=args.seed, keys=args.keys)
     t0 = time.time()
     res = train(corpus, args.out, model_cfg=MODEL, train_cfg=tcfg,
                 progress=lambda d, n, _p: print(f"\rparsed {d}/{n}", end="", file=sys.stderr),
-                valid_names=split["valid"], log=print)
+                valid_names=split["valid"], log=print, init_from=args.init_from)
     print(f"\ntrained in {time.time() - t0:.0f} s: {res.epochs_run} epochs (best "
           f"{res.best_epoch}), valid NLL/event {res.valid_nll:.4f} (unigram "
           f"{res.unigram_nll:.4f}), {res.train_events} train events")
