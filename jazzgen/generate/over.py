@@ -34,10 +34,11 @@ from jazzgen.generate.solo import (
 )
 from jazzgen.io import atomic
 from jazzgen.io.backing import MAX_REPEAT, Backing, backing_with_solo, read_backing
+from jazzgen.io.changes import score_chart
 from jazzgen.model.novelty import load_quotes
+from jazzgen.music.chart import SYMBOLS
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.humanize import Nudge, humanize
-from jazzgen.music.inference import accompaniment, infer_changes
 from jazzgen.music.notes import Score, TimeSignature, bar_meters, signature_at
 from jazzgen.music.swing import swing_ticks
 from jazzgen.output.parts import part_for_program
@@ -153,16 +154,15 @@ def _changes(backing: Backing, request: Request,
         chorus, bars, label = form_changes(form, bar)
         return (cut_changes(repeat_form(chorus, bars, bar, -(-loop // bar)), loop),
                 f"{label} over {name}", False)
-    if score.changes:
-        return cut_changes(score.changes, loop), f"{name}'s chord symbols", True
-    parts = accompaniment(score.parts)
-    changes = infer_changes(score, parts)
-    if not changes:
+    try:
+        chart = score_chart(score, name)
+    except ReadError:
         raise GenerateError(f"{name} has no chord symbols and no accompaniment to infer the "
-                            f"changes from; give them with --chords")
-    return (cut_changes(changes, loop),
-            f"{name}'s changes as inferred from {', '.join(p.name for p in parts).lower()}",
-            False)
+                            f"changes from; give them with --chords") from None
+    if chart.source == SYMBOLS:
+        return cut_changes(chart.changes, loop), f"{name}'s chord symbols", True
+    return (cut_changes(chart.changes, loop),
+            f"{name}'s changes as inferred from {', '.join(chart.parts).lower()}", False)
 
 
 def _span(changes: tuple[ChordChange, ...], sigs: tuple[TimeSignature, ...], total: int,

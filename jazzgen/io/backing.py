@@ -41,6 +41,7 @@ class Backing:
     score: Score
     ticks_per_beat: int
     channels: frozenset[int]
+    midi: mido.MidiFile  # the file as read, written back by backing_with_solo
 
     def free_channel(self) -> int | None:
         """The lowest MIDI channel (0-based) no track uses, the drum channel aside."""
@@ -69,7 +70,7 @@ def read_backing(path: str | os.PathLike) -> Backing:
                         f"over the file", str(path))
     channels = frozenset(m.channel for t in events.midi.tracks for m in t
                          if not m.is_meta and hasattr(m, "channel"))
-    return Backing(path, score, events.ticks_per_beat, channels)
+    return Backing(path, score, events.ticks_per_beat, channels, events.midi)
 
 
 def backing_with_solo(backing: Backing, solo: tuple[Note, ...], nudges: tuple[Nudge, ...],
@@ -81,7 +82,7 @@ def backing_with_solo(backing: Backing, solo: tuple[Note, ...], nudges: tuple[Nu
     marker events (the chord symbols of changes the file did not spell)."""
     if not 1 <= repeat <= MAX_REPEAT:
         raise ValueError(f"repeat must be 1..{MAX_REPEAT}, got {repeat}")
-    mid = mido.MidiFile(file=io.BytesIO(_raw(backing.path)), clip=True)
+    mid = backing.midi
     tpb = backing.ticks_per_beat
 
     def ticks(t: int, sub: int = 0) -> int:  # jazzgen ticks (+ nudge subticks) to the file's
@@ -115,12 +116,6 @@ def backing_with_solo(backing: Backing, solo: tuple[Note, ...], nudges: tuple[Nu
     buf = io.BytesIO()
     out.save(file=buf)
     return buf.getvalue()
-
-
-def _raw(path: Path) -> bytes:
-    """The file's bytes from its MThd header on (a RIFF wrapper left out)."""
-    data = path.read_bytes()
-    return data[data.find(b"MThd"):] if data[:4] == b"RIFF" else data
 
 
 def _track(events: list[tuple[int, mido.Message | mido.MetaMessage]], end: int) -> mido.MidiTrack:
