@@ -69,8 +69,9 @@ def test_a_corpus_becomes_shards_a_manifest_and_a_skip_report(mixed_corpus, tmp_
         "solo0.mid", "solo1.mid", "solo2.mid", "solo3.mid", "sub/solo0.mid", "sub/solo1.mid"}
     assert sorted(s["reason"] for s in man.skipped) == ["no melody", "too short", "unreadable"]
     assert all(s["detail"] for s in man.skipped)
-    assert man.fingerprint == prep.fingerprint(man.encoding, 0, 0.3, tmp_path / "s",
-                                               [*man.train.shards, *man.valid.shards])
+    assert man.fingerprint == prep.fingerprint(
+        man.encoding, 0, 0.3, [(n, shards.file_digest(tmp_path / "s" / n))
+                               for n in (*man.train.shards, *man.valid.shards)])
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(
         [shards.MANIFEST, *man.train.shards, *man.valid.shards])  # .prepare/ is gone
     vocab = Vocabulary(EncodingConfig())
@@ -105,7 +106,9 @@ def test_tiny_corpora_keep_a_piece_on_each_side():
         names = [f"{i}.mid" for i in range(n)]
         assert 1 <= len(prep.validation_files(names, 0.01, 0)) < n
         assert 1 <= len(prep.validation_files(names, 0.99, 0)) < n
-    assert prep.validation_files(["one.mid"], 0.5, 0) <= {"one.mid"}
+    # one file is never forced to either side: its own hash decides
+    assert prep.validation_files(["one.mid"], 1e-12, 0) == frozenset()
+    assert prep.validation_files(["one.mid"], 1 - 1e-12, 0) == {"one.mid"}
 
 
 def test_the_split_does_not_depend_on_the_other_files(tmp_path):
@@ -197,9 +200,9 @@ def test_kill_9_midway_leaves_whole_chunks_and_resumes_to_the_same_bytes(tmp_pat
         time.sleep(0.002)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    if not (out / shards.MANIFEST).exists():  # killed midway, as meant
-        for shard in out.glob("*.tfrecord"):
-            assert list(shards.read_shard(shard))  # every shard there is whole
+    assert not (out / shards.MANIFEST).exists()  # killed midway, as meant
+    for shard in out.glob("*.tfrecord"):
+        assert list(shards.read_shard(shard))  # every shard there is whole
     r = CliRunner().invoke(main, ["prepare", *args, "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert _snapshot(out) == _snapshot(tmp_path / "whole")

@@ -151,12 +151,12 @@ def _source(root: Path, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def fingerprint(encoding: dict, seed: int, fraction: float, folder: Path,
-                names: list[str]) -> str:
-    """SHA-256 over the encoding, seed, fraction and each shard's name and digest, in order."""
+def fingerprint(encoding: dict, seed: int, fraction: float,
+                digests: list[tuple[str, str]]) -> str:
+    """SHA-256 over the encoding, seed, fraction and each shard's (name, digest), in order."""
     h = hashlib.sha256(json.dumps([encoding, seed, fraction], sort_keys=True).encode())
-    for name in names:
-        h.update(f"\n{name}:{shards.file_digest(folder / name)}".encode())
+    for name, digest in digests:
+        h.update(f"\n{name}:{digest}".encode())
     return h.hexdigest()
 
 
@@ -172,10 +172,12 @@ def _write_chunk(out: Path, k: int, pieces: list[Piece], valid: frozenset[str]) 
     for side in SIDES:
         kept = [p for p in pieces if p.record is not None and (p.file in valid) == (side ==
                                                                                   "valid")]
-        name = f"{side}-{k:05d}.tfrecord" if kept else None
-        if name:
-            shards.write_shard(out / name, (p.record for p in kept))
-        record[side] = {"shard": name, "digest": shards.file_digest(out / name) if name else "",
+        name, digest = (f"{side}-{k:05d}.tfrecord", "") if kept else (None, "")
+        if name:  # the digest of the bytes written, not of a second read of them
+            data = shards.shard_bytes(p.record for p in kept)
+            atomic.write_bytes(out / name, data)
+            digest = hashlib.sha256(data).hexdigest()
+        record[side] = {"shard": name, "digest": digest,
                         "files": [p.file for p in kept], "steps": [p.steps for p in kept],
                         "tempos": [p.tempo for p in kept]}
     atomic.write_text(_chunk_path(out, k), json.dumps(record, sort_keys=True))
@@ -225,9 +227,10 @@ def _finished(out: Path, key: dict) -> shards.Manifest | None:
         settings = {"encoding": man.encoding, "seed": man.seed,
                     "validation_fraction": man.fraction, "shard_pieces": raw["shard_pieces"],
                     "track": raw["track"]}
+        names = [*man.train.shards, *man.valid.shards]
         ok = {"source": raw["source"], "settings": settings} == key and \
-            man.fingerprint == fingerprint(
-            man.encoding, man.seed, man.fraction, out, [*man.train.shards, *man.valid.shards])
+            man.fingerprint == fingerprint(man.encoding, man.seed, man.fraction,
+                                           [(n, shards.file_digest(out / n)) for n in names])
     except (OSError, ValueError, KeyError, TypeError, CorpusError):
         return None
     return man if ok else None
@@ -253,20 +256,23 @@ def _manifest(out: Path, corpus: Path, enc: dict, seed: int, fraction: float, ch
               key: dict) -> shards.Manifest:
     """The manifest assembled from the chunk records, in chunk order."""
     lists: dict = {s: {"shards": [], "files": [], "steps": [], "tempos": []} for s in SIDES}
-    skipped, notes = [], 0
+    skipped, notes, digests = [], 0, {}
     for k in range(chunks):
         record = json.loads(_chunk_path(out, k).read_text(encoding="utf-8"))
         skipped += record["skipped"]
         notes += record["notes"]
         for side in SIDES:
             got = record[side]
-            lists[side]["shards"] += [got["shard"]] if got["shard"] else []
+            if got["shard"]:
+                lists[side]["shards"].append(got["shard"])
+                digests[got["shard"]] = got["digest"]
             for field in ("files", "steps", "tempos"):
                 lists[side][field] += got[field]
     train, valid = (shards.Split(**{f: tuple(v) for f, v in lists[s].items()}) for s in SIDES)
     return shards.Manifest(enc, str(corpus), seed, fraction, train, valid, tuple(skipped),
-                           notes, fingerprint(enc, seed, fraction, out,
-                                              [*train.shards, *valid.shards]),
+                           notes, fingerprint(enc, seed, fraction,
+                                              [(n, digests[n]) for n in
+                                               (*train.shards, *valid.shards)]),
                            extra={"prepare": {"source": key["source"],
                                               "shard_pieces": key["settings"]["shard_pieces"],
                                               "track": key["settings"]["track"]}})

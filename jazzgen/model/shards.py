@@ -84,9 +84,14 @@ def frame(data: bytes) -> bytes:
             + struct.pack("<I", _masked_crc(data)))
 
 
+def shard_bytes(records: Iterable[bytes]) -> bytes:
+    """``records`` as the bytes of a TFRecord file."""
+    return b"".join(frame(r) for r in records)
+
+
 def write_shard(path: str | os.PathLike, records: Iterable[bytes]) -> Path:
     """Write ``records`` as a TFRecord file at ``path``, atomically."""
-    return atomic.write_bytes(path, b"".join(frame(r) for r in records))
+    return atomic.write_bytes(path, shard_bytes(records))
 
 
 def read_shard(path: str | os.PathLike) -> Iterator[bytes]:
