@@ -14,7 +14,6 @@ from jazzgen.errors import PortError
 from jazzgen.live import ports
 from jazzgen.live.clock import SimClock
 from jazzgen.live.ports import (
-    INSTALL_HINT,
     MemoryInput,
     MemoryOutput,
     find_port,
@@ -72,8 +71,11 @@ def test_a_port_is_found_by_its_name_or_a_unique_part_of_it():
 def test_finding_a_port_gives_one_of_the_names_or_a_port_error(name, names):
     try:
         found = find_port(name, names, "input")
-    except PortError as exc:
-        assert "port" in str(exc)
+    except PortError as exc:  # it names what was asked for, and why it is not one port
+        assert f"port {name!r}" in str(exc)
+        hits = [n for n in names if name.strip() and name.strip().lower() in n.lower()]
+        assert name not in names and len(hits) != 1
+        assert ("give more of its name" in str(exc)) == (len(hits) > 1)
     else:
         assert found in names
 
@@ -84,7 +86,6 @@ def test_without_python_rtmidi_the_error_says_how_to_install_it(monkeypatch):
         ports.port_names()
     assert str(info.value) == ("MIDI ports need python-rtmidi, which is not installed: "
                                "pip install 'jazzgen[live]'")
-    assert INSTALL_HINT in str(info.value)
 
 
 def test_a_system_without_midi_is_one_port_error(monkeypatch):

@@ -78,8 +78,13 @@ def test_an_interrupted_stream_still_silences_every_channel(lick):
 def test_files_that_cannot_be_played_are_read_errors(tmp_path, monkeypatch):
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01")  # truncated header
-    with pytest.raises(ReadError, match="bad.mid: cannot be played"):
+    with pytest.raises(ReadError, match="bad.mid: corrupt MIDI"):  # as io.midi says it
         stream.timed_messages(bad)
+    key = tmp_path / "key.mid"  # a key signature mido cannot decode: once a traceback
+    key.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x00\x60MTrk\x00\x00\x00\x0a"
+                    b"\x00\xff\x59\x02\x20\x00\x00\xff\x2f\x00")
+    with pytest.raises(ReadError, match="key.mid: corrupt MIDI"):
+        stream.timed_messages(key)
     async_file = mido.MidiFile(type=2)
     async_file.tracks.append(mido.MidiTrack([mido.Message("note_on", note=60)]))
     async_file.save(tmp_path / "two.mid")

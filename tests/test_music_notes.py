@@ -199,3 +199,12 @@ def _silences(score: Score) -> list[int]:
         out.append(start - reach)
         reach = max(reach, end)
     return out
+
+
+def test_cut_notes_drops_what_starts_late_and_cuts_what_rings_on():
+    from jazzgen.music.notes import cut_notes
+
+    notes = (Note(60, 0, 24), Note(62, 24, 48), Note(64, 72, 24))
+    assert cut_notes(notes, 48) == (Note(60, 0, 24), Note(62, 24, 24))
+    assert cut_notes(notes, 96) == notes
+    assert cut_notes(notes, 0) == ()

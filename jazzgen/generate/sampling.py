@@ -21,7 +21,7 @@ from jazzgen.model.encoding import Conditioner, Vocabulary, decode, encode_event
 from jazzgen.model.network import NumpyLSTM
 from jazzgen.model.stepper import StepNet
 from jazzgen.music.chords import ChordChange
-from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature
+from jazzgen.music.notes import TICKS_PER_BEAT, Note, Score, TimeSignature, cut_notes
 from jazzgen.music.quotes import WINDOW, QuoteIndex, intervals, window_hashes
 
 
@@ -281,8 +281,7 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
     for b in range(batch):
         line = decode(list(prime) + tokens[b].tolist(), vocab)
         if end is not None:  # the last note or rest may run past the end: cut it there
-            line = tuple(n if n.end <= end else Note(n.pitch, n.start, end - n.start, n.velocity)
-                         for n in line if n.start < end)
+            line = cut_notes(line, end)
         out.append(_dynamics(line, rngs[b]))
     return out
 

@@ -31,7 +31,7 @@ from jazzgen.io.midi import write_midi
 from jazzgen.io.read import read_score
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
-from jazzgen.music.notes import Note, Part, Score, TimeSignature, monophonic
+from jazzgen.music.notes import Note, Part, Score, TimeSignature, cut_notes, monophonic
 from jazzgen.music.swing import swing_ticks
 
 PLAYER_CHANNEL = 3
@@ -129,7 +129,7 @@ def split_player(notes: Sequence[Note], plan: Plan) -> tuple[tuple[Note, ...], i
     for n in notes:
         turn = next((t for t in plan.turns if t.start <= n.start < t.end), None)
         if turn is not None and turn.player:
-            kept.append(n if n.end <= turn.end else replace(n, duration=turn.end - n.start))
+            kept += cut_notes((n,), turn.end)
     return tuple(kept), len(notes) - len(kept)
 
 
@@ -160,8 +160,7 @@ class Answerer:
         heard = min(heard_until, turn.start)
         context = self.request.context_bars
         lo = 0 if context is None else max(0, turn.start - context * bar)
-        line = monophonic([n if n.end <= heard else replace(n, duration=heard - n.start)
-                           for n in history if lo <= n.start < heard])
+        line = monophonic(cut_notes([n for n in history if lo <= n.start], heard))
         if len(line) > MAX_PRIMER_NOTES:  # the primer's limit: its last notes, from a bar line
             line = line[-MAX_PRIMER_NOTES:]
             lo = line[0].start // bar * bar
@@ -177,8 +176,7 @@ class Answerer:
         notes = tuple(replace(n, start=n.start + lo) for n in out if n.start >= turn.start - lo)
         if self.request.swing is not None:
             notes = swing_ticks(notes, self.request.swing)
-        return tuple(n if n.end <= turn.end else replace(n, duration=turn.end - n.start)
-                     for n in notes if turn.start <= n.start < turn.end)
+        return cut_notes([n for n in notes if turn.start <= n.start], turn.end)
 
 
 def band_parts(plan: Plan, request: TradeRequest, tempo: float,

@@ -100,7 +100,7 @@ class Events:
 
 def read_events(path: Path) -> Events:
     """Read every note, meter, text and the first tempo of the MIDI file at ``path``."""
-    mid = _open(path)
+    mid = open_midi(path)
     tpb = mid.ticks_per_beat
     if tpb <= 0:
         # A division with the top bit set is SMPTE time in principle, but real files with
@@ -177,7 +177,7 @@ def _error(path: Path, what: str, reason: str = ReadError.UNREADABLE) -> ReadErr
     return ReadError(f"{path.name}: {what}", str(path), reason)
 
 
-def _open(path: Path) -> mido.MidiFile:
+def open_midi(path: Path) -> mido.MidiFile:
     """Open with mido, turning every way a file can be broken into a ReadError."""
     check_size(path)
     try:
@@ -202,7 +202,7 @@ def midi_length_seconds(path: str | os.PathLike) -> float:
     first tempo, so this asks mido)."""
     path = Path(path)
     try:
-        return float(_open(path).length)
+        return float(open_midi(path).length)
     except (ValueError, TypeError) as exc:  # a type 2 file has no single length
         raise _error(path, f"no length in seconds ({exc})") from None
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from jazzgen.errors import GenerateError
+from jazzgen.generate.solo import resolve_model
 from jazzgen.generate.trade import (
     Answerer,
     Plan,
@@ -63,7 +64,6 @@ class Setup:
     lead: int
     band: tuple[Part, ...]
     solo_program: int
-    lookahead_beats: float = LOOKAHEAD_BEATS
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ class Engine:
         k = self.next_answer
         turn = answers[k]
         before = max(t.start for t in self.setup.plan.turns if t.start < turn.start)
-        at = max(before, turn.start - round(self.setup.lookahead_beats * TICKS_PER_BEAT))
+        at = max(before, turn.start - round(LOOKAHEAD_BEATS * TICKS_PER_BEAT))
         if now < self.seconds(at):
             return
         heard = self.tick(now)
@@ -257,7 +257,6 @@ def live_trade(model, request: TradeRequest, inport, outport, clock: Clock | Non
                worker=None) -> tuple[LiveResult, Score]:
     """Trade live through the ports, after a bar of count-in clicks when there is a band;
     the result, and the whole trade as a Score (to write)."""
-    from jazzgen.generate.solo import resolve_model
     from jazzgen.model.bundle import load_bundle
 
     if request.form.choruses is None:

@@ -8,15 +8,14 @@ error, Ctrl-C), every channel gets sustain off and all notes off, so nothing han
 
 from __future__ import annotations
 
-import io
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import mido
 
 from jazzgen.errors import ReadError
-from jazzgen.io.limits import check_size
+from jazzgen.io.midi import open_midi
 from jazzgen.live.clock import Clock, RealClock
 from jazzgen.live.ports import silence
 
@@ -38,20 +37,17 @@ class Streamed:
 
 def timed_messages(path: str | os.PathLike) -> list[tuple[float, mido.Message]]:
     """The file's channel messages with their times in seconds from its start; ReadError for
-    a file mido cannot read or play (a type 2 file has no single timeline)."""
+    a file that cannot be read (as ``io.midi`` reads it) or played (a type 2 file has no
+    single timeline)."""
     path = Path(path)
-    check_size(path)
-    data = path.read_bytes()
-    if data[:4] == b"RIFF" and b"MThd" in data:  # RIFF MIDI wrapper: the data chunk
-        data = data[data.find(b"MThd"):]
+    mid = open_midi(path)
+    out, now = [], 0.0
     try:
-        mid = mido.MidiFile(file=io.BytesIO(data), clip=True)
-        out, now = [], 0.0
         for msg in mid:  # times are seconds since the previous message
             now += msg.time
             if not msg.is_meta and msg.type != "sysex":
                 out.append((now, msg.copy(time=0)))
-    except (OSError, EOFError, ValueError, IndexError, KeyError, TypeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise ReadError(f"{path.name}: cannot be played ({exc or type(exc).__name__})",
                         str(path)) from None
     return out
@@ -60,8 +56,14 @@ def timed_messages(path: str | os.PathLike) -> list[tuple[float, mido.Message]]:
 def stream(path: str | os.PathLike, port, clock: Clock | None = None) -> Streamed:
     """Send the MIDI file at ``path`` to ``port`` in time; all notes off at the end or when
     interrupted."""
+    return send_timed(timed_messages(path), port, clock)
+
+
+def send_timed(timed: list[tuple[float, mido.Message]], port, clock: Clock | None = None,
+               name: str = "") -> Streamed:
+    """Send ``(seconds, message)`` pairs to ``port`` at their times; all notes off at the
+    end or when interrupted."""
     clock = clock or RealClock()
-    timed = timed_messages(path)
     start = clock.now()
     try:
         for when, msg in timed:
@@ -71,16 +73,16 @@ def stream(path: str | os.PathLike, port, clock: Clock | None = None) -> Streame
         for channel in CHANNELS:
             for msg in silence(channel):
                 port.send(msg)
-    return Streamed(len(timed), timed[-1][0] if timed else 0.0)
+    return Streamed(len(timed), timed[-1][0] if timed else 0.0, name)
 
 
 def play_to_port(path: str | os.PathLike, port_name: str, clock: Clock | None = None) -> Streamed:
     """Open the MIDI output named (see ``ports.find_port``), stream the file to it, close it."""
     from jazzgen.live.ports import open_output
 
-    timed_messages(path)  # a file that cannot be played fails before a port is opened
+    timed = timed_messages(path)  # a file that cannot be played fails before a port opens
     port = open_output(port_name)
     try:
-        return replace(stream(path, port, clock), port=getattr(port, "name", port_name))
+        return send_timed(timed, port, clock, getattr(port, "name", port_name))
     finally:
         port.close()

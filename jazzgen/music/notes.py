@@ -207,6 +207,12 @@ def monophonic(notes: list[Note] | tuple[Note, ...], merge_gap: int = 0) -> tupl
     return tuple(out)
 
 
+def cut_notes(notes: list[Note] | tuple[Note, ...], stop: int) -> tuple[Note, ...]:
+    """The notes that start before tick ``stop``, one still sounding there cut at it."""
+    return tuple(n if n.end <= stop else replace(n, duration=stop - n.start)
+                 for n in notes if n.start < stop)
+
+
 def ticks_to_seconds(ticks: int, tempo: float) -> float:
     """Duration in seconds of ``ticks`` at ``tempo`` quarter-note BPM."""
     return ticks / TICKS_PER_BEAT * 60.0 / tempo
