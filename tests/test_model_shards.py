@@ -107,7 +107,8 @@ def _manifest() -> shards.Manifest:
         to_dict(EncodingConfig()), "/corpus", 3, 0.2,
         shards.Split(("train-00000.tfrecord",), ("a.mid", "b/c.mid"), (10, 20), (120.0, 200.0)),
         shards.Split(("valid-00000.tfrecord",), ("d.mid",), (30,), (160.0,)),
-        ({"file": "x.mid", "reason": "unreadable", "detail": "x.mid: junk"},), 99, "f" * 64)
+        ({"file": "x.mid", "reason": "unreadable", "detail": "x.mid: junk"},), 99, "f" * 64,
+        extra={"prepare": {"source": "s" * 64, "shard_pieces": 500, "track": None}})
 
 
 def test_a_manifest_round_trips(tmp_path):

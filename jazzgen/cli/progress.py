@@ -101,15 +101,14 @@ def epoch_bars(epochs: int, quiet: bool = False, file: TextIO | None = None,
     show, so training adds no per-step hook."""
     if not draws(quiet, file, disable):
         return None
-    bars: dict[int, Bar] = {}
+    current: list = [None, None]  # the epoch shown and its bar
 
     def report(epoch: int, done: int, steps: int, loss: float | None) -> None:
-        if epoch not in bars:
-            for old in bars.values():
-                old.close()
-            bars.clear()
-            bars[epoch] = Bar(f"Epoch {epoch}/{epochs}", "step", file=file, disable=disable,
-                              leave=False)
-        bars[epoch](done, steps, "" if loss is None else f"loss {loss:.4f}")
+        if current[0] != epoch:
+            if current[1] is not None:
+                current[1].close()
+            current[:] = [epoch, Bar(f"Epoch {epoch}/{epochs}", "step", file=file,
+                                     disable=disable, leave=False)]
+        current[1](done, steps, "" if loss is None else f"loss {loss:.4f}")
 
     return report

@@ -66,12 +66,21 @@ def _read_one(args: tuple[str, str | int | None]) -> tuple[str, Score | None, st
     """Parse one file not in the cache and cache it; returns (path, score or None, reason,
     detail). Never raises."""
     path, track = args
+    return read_checked(path, track, store=True)
+
+
+def read_checked(path: str, track: str | int | None,
+                 store: bool = False) -> tuple[str, Score | None, str, str]:
+    """Read and check one file (``store``: into the parse cache too); returns (path, score or
+    None, skip reason, detail). Never raises: a library bug on a strange file must not stop
+    the corpus."""
     try:
         score = read_score(path, track=track)
-        cache.store(Path(path), track, score)
+        if store:
+            cache.store(Path(path), track, score)
     except ReadError as exc:
         return path, None, exc.reason, str(exc)
-    except Exception as exc:  # a library bug on a strange file must not stop the corpus
+    except Exception as exc:
         return path, None, ReadError.UNREADABLE, f"{Path(path).name}: {type(exc).__name__}: {exc}"
     return check_score(path, score)
 

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from jazzgen.corpus.loader import Progress, Skipped, check_score, find_files
+from jazzgen.corpus.loader import Progress, Skipped, find_files, read_checked
 from jazzgen.corpus.pool import run_pool
 from jazzgen.errors import CorpusError, ReadError
 from jazzgen.io import atomic
-from jazzgen.io.read import SUFFIXES, read_score
+from jazzgen.io.read import SUFFIXES
 from jazzgen.model import shards
 from jazzgen.model.config import EncodingConfig, to_dict
 from jazzgen.model.encoding import Vocabulary, encode
@@ -78,6 +78,10 @@ class PrepareResult:
         """Number of skipped files per reason."""
         return Counter(s.reason for s in self.skipped)
 
+    def skip_text(self) -> str:
+        """The skipped files per reason, "2 too short, 1 unreadable"."""
+        return ", ".join(f"{n} {r}" for r, n in sorted(self.skip_counts().items()))
+
     def skipped_lines(self, limit: int = 20) -> list[str]:
         """The first ``limit`` skipped files with their reasons (the manifest lists all)."""
         out = [f"  [{s.reason}] {s.detail}" for s in self.skipped[:limit]]
@@ -87,7 +91,7 @@ class PrepareResult:
     def lines(self) -> list[str]:
         """The summary a command prints."""
         files = self.train + self.valid + len(self.skipped)
-        counts = ", ".join(f"{n} {r}" for r, n in sorted(self.skip_counts().items()))
+        counts = self.skip_text()
         head = "Prepared" if self.done else "Already prepared:"
         return [f"{head} {self.train} training and {self.valid} validation pieces "
                 f"({self.notes} notes) from {files} files in {self.shards} shards"
@@ -105,18 +109,16 @@ def prepare_one(job: tuple[str, str, str | int | None, EncodingConfig]) -> Piece
     """Read, check and encode one file ``(path, relative path, track, encoding)``; never
     raises (a file that cannot be used is a Piece with no record and the reason)."""
     path, rel, track, cfg = job
+    _, score, reason, detail = read_checked(path, track)  # not into the parse cache
+    if score is None:
+        return Piece(rel, None, reason, detail)
     try:
-        _, score, reason, detail = check_score(path, read_score(path, track=track))
-        if score is None:
-            return Piece(rel, None, reason, detail)
         feats = encode(score, _vocabulary(cfg))
-        return Piece(rel, shards.piece_record(feats), tempo=float(score.tempo),
-                     notes=len(score.notes), steps=len(feats))
-    except ReadError as exc:
-        return Piece(rel, None, exc.reason, str(exc))
     except Exception as exc:  # a library bug on a strange file must not stop the corpus
         return Piece(rel, None, ReadError.UNREADABLE, f"{Path(path).name}: "
                      f"{type(exc).__name__}: {exc}")
+    return Piece(rel, shards.piece_record(feats), tempo=float(score.tempo),
+                 notes=len(score.notes), steps=len(feats))
 
 
 def _died(job: tuple) -> Piece:
@@ -222,8 +224,8 @@ def _check_out(out: Path) -> None:
 def _finished(out: Path, key: dict) -> shards.Manifest | None:
     """The manifest of a finished run with the same files and settings, shards intact."""
     try:
-        raw = json.loads((out / shards.MANIFEST).read_text(encoding="utf-8"))["prepare"]
         man = shards.load_manifest(out)
+        raw = man.extra["prepare"]
         settings = {"encoding": man.encoding, "seed": man.seed,
                     "validation_fraction": man.fraction, "shard_pieces": raw["shard_pieces"],
                     "track": raw["track"]}
@@ -332,8 +334,7 @@ def prepare(
     _run(files, rels, out, todo, shard_pieces, key, enc_cfg, track, workers, progress)
     man = _manifest(out, base.resolve(), enc, seed, validation_fraction, chunks, key)
     if not man.train.files and not man.valid.files:
-        counts = ", ".join(f"{n} {r}" for r, n in Counter(
-            s["reason"] for s in man.skipped).items())
+        counts = _result(out, man, False, 0.0).skip_text()
         raise CorpusError(f"no usable files in {corpus}: all {len(files)} skipped ({counts}); "
                           f"first: {man.skipped[0]['detail']}")
     shards.write_manifest(out, man)

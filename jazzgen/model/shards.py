@@ -176,8 +176,8 @@ class Manifest:
 
 def write_manifest(folder: str | os.PathLike, manifest: Manifest) -> Path:
     """Write ``manifest.json`` into ``folder``, atomically."""
-    text = json.dumps(manifest.to_json(), indent=1, sort_keys=True) + "\n"
-    return atomic.write_bytes(Path(folder) / MANIFEST, text.encode())
+    return atomic.write_text(Path(folder) / MANIFEST,
+                             json.dumps(manifest.to_json(), indent=1, sort_keys=True) + "\n")
 
 
 def load_manifest(folder: str | os.PathLike) -> Manifest:
@@ -202,10 +202,13 @@ def load_manifest(folder: str | os.PathLike) -> Manifest:
                 raise ValueError("a shard name that is not a plain file name")
             return s
 
+        known = {"format", "fingerprint", "encoding", "corpus", "seed", "validation_fraction",
+                 "notes", "counts", "train", "valid", "skipped"}
         return Manifest(dict(data["encoding"]), str(data["corpus"]), int(data["seed"]),
                         float(data["validation_fraction"]), split(data["train"]),
                         split(data["valid"]), tuple(data["skipped"]), int(data["notes"]),
-                        str(data["fingerprint"]))
+                        str(data["fingerprint"]),
+                        extra={k: v for k, v in data.items() if k not in known})
     except CorpusError:
         raise
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError,

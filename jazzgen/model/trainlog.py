@@ -49,8 +49,6 @@ STEP_COLUMNS = ("step", "epoch", "epoch_step", "loss")
 LOG_EVERY = 10
 """Training steps between rows of ``log_steps.csv`` (about 10 s of the default network on a
 2-core CPU; the file grows by about 40 bytes a row)."""
-EVENT_TAGS = ("step/loss", "epoch/loss", "epoch/val_loss", "epoch/learning_rate",
-              "epoch/seconds")
 
 StepProgress = Callable[[int, int, int, "float | None"], None]
 """``(epoch, steps done in it, steps in an epoch, running training loss)``: called at an
