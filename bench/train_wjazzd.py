@@ -17,6 +17,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.wjazzd import link_corpus, load_split, source_dir
@@ -40,6 +41,10 @@ def main() -> None:
     ap.add_argument("--init-from", type=Path, default=None,
                     help="start from this bundle's weights (e.g. the shipped model, to go on "
                     "training it in more keys)")
+    ap.add_argument("--relative-heads", action="store_true",
+                    help="add the interval, root and chord-tone heads (jazzgen.model.heads)")
+    ap.add_argument("--dropout", type=float, default=MODEL.dropout)
+    ap.add_argument("--lstm-size", type=int, default=MODEL.lstm_size)
     ap.add_argument("--limit", type=int, default=0,
                     help="only the first N training and N validation solos (a quick check)")
     args = ap.parse_args()
@@ -51,8 +56,10 @@ def main() -> None:
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, sequence_length=128,
                        learning_rate=args.learning_rate, patience=args.patience,
                        seed=args.seed, keys=args.keys)
+    model = replace(MODEL, relative_heads=args.relative_heads, dropout=args.dropout,
+                    lstm_size=args.lstm_size)
     t0 = time.time()
-    res = train(corpus, args.out, model_cfg=MODEL, train_cfg=tcfg,
+    res = train(corpus, args.out, model_cfg=model, train_cfg=tcfg,
                 progress=lambda d, n, _p: print(f"\rparsed {d}/{n}", end="", file=sys.stderr),
                 valid_names=split["valid"], log=print, init_from=args.init_from)
     print(f"\ntrained in {time.time() - t0:.0f} s: {res.epochs_run} epochs (best "

@@ -50,9 +50,10 @@ def test_train_then_generate_one_epoch(tmp_path, tiny_corpus):
     r = run("train", "--corpus", tiny_corpus, "--model", model, "--epochs", 1, "--seed", 3,
             "--lstm-size", 16, "--lstm-layers", 1, "--embedding-size", 8, "--sequence-length",
             32, "--batch-size", 16, "--learning-rate", 0.01, "--validation-fraction", 0.25,
-            "--patience", 2, "--dropout", 0.1, "--quiet")
+            "--patience", 2, "--dropout", 0.1, "--relative-heads", "--quiet")
     assert r.exit_code == 0, r.output
     assert "Validation NLL per event" in r.output and "unigram baseline" in r.output
+    assert json.loads((model / "config.json").read_text())["model"]["relative_heads"] is True
     assert sorted(p.name for p in model.iterdir()) == [
         "config.json", "corpus.json", "history.json", "log_epochs.csv", "log_steps.csv",
         "model.keras", "quotes.npz", "vocab.json", "weights.npz"]

@@ -353,3 +353,36 @@ def test_init_from_refuses_a_missing_or_other_encoding_bundle(tiny_corpus, tmp_p
         train(tiny_corpus, tmp_path / "m", enc_cfg=EncodingConfig(max_pitch=96),
               init_from=shipped, log=lambda _m: None)
     assert not (tmp_path / "m").exists()
+
+
+def test_init_from_a_plain_bundle_adds_relative_heads_that_start_at_zero(tiny_model,
+                                                                         tiny_corpus, tmp_path):
+    """The heads begin at zero: at a vanishing learning rate the tuned bundle samples the
+    plain bundle's solo note for note; at a real one the heads learn something."""
+    from jazzgen.generate.sampling import SampleConfig, sample
+    from jazzgen.model.bundle import load_bundle
+    from jazzgen.model.heads import LAYER
+    from jazzgen.model.train import train
+    from jazzgen.music.notes import TimeSignature
+    from jazzgen.music.progressions import parse_changes
+
+    heads = ModelConfig(relative_heads=True)
+    for name, rate in (("still", 1e-12), ("moved", 5e-3)):
+        train(tiny_corpus, tmp_path / name, model_cfg=heads, verbose=0, log=lambda _m: None,
+              train_cfg=TrainConfig(epochs=1, sequence_length=32, batch_size=16,
+                                    learning_rate=rate), init_from=tiny_model)
+        config = json.loads((tmp_path / name / "config.json").read_text())
+        assert config["model"]["relative_heads"] is True
+    still, moved = _weights(tmp_path / "still"), _weights(tmp_path / "moved")
+    assert {k for k in still if k.startswith(LAYER)} == {f"{LAYER}.{i}" for i in range(6)}
+    assert all(np.abs(still[k]).max() < 1e-8 for k in still if k.startswith(LAYER))
+    assert any(np.abs(moved[k]).max() > 1e-4 for k in moved if k.startswith(LAYER))
+    changes = parse_changes("Dm7 G7 | Cmaj7 | A7 | Dm7 G7")
+
+    def solo(bundle):
+        b = load_bundle(bundle)
+        return sample(b.net, b.vocab, changes, (TimeSignature(0, 4, 4),),
+                      [np.random.SeedSequence(3)], SampleConfig(), notes=24)[0]
+
+    assert solo(tmp_path / "still") == solo(tiny_model)
+    assert solo(tmp_path / "moved") != solo(tiny_model)

@@ -325,8 +325,8 @@ def outputs_options(wav_default: bool):
 
 
 def _configs(epochs, sequence_length, batch_size, lstm_size, lstm_layers, embedding_size,
-             dropout, learning_rate, validation_fraction, patience, no_transpose, keys,
-             seed) -> dict:
+             dropout, relative_heads, learning_rate, validation_fraction, patience,
+             no_transpose, keys, seed) -> dict:
     from jazzgen.model.config import ModelConfig, TrainConfig
 
     return {"train_cfg": TrainConfig(
@@ -334,7 +334,8 @@ def _configs(epochs, sequence_length, batch_size, lstm_size, lstm_layers, embedd
                 learning_rate=learning_rate, validation_fraction=validation_fraction,
                 patience=patience, seed=seed, transpose=not no_transpose, keys=keys),
             "model_cfg": ModelConfig(embedding_size=embedding_size, lstm_size=lstm_size,
-                                     lstm_layers=lstm_layers, dropout=dropout)}
+                                     lstm_layers=lstm_layers, dropout=dropout,
+                                     relative_heads=relative_heads)}
 
 
 training_options = group(
@@ -355,6 +356,9 @@ training_options = group(
                  type=click.IntRange(1, MAX_EMBEDDING_SIZE), help="Size of the token embedding."),
     click.option("--dropout", "dropout", default=0.2, show_default=True,
                  type=click.FloatRange(0, 0.9)),
+    click.option("--relative-heads", "relative_heads", is_flag=True,
+                 help="Also score each next pitch by its interval from the last one, its "
+                 "place over the chord root and whether it is a chord tone."),
     click.option("--learning-rate", "learning_rate", default=2e-3, show_default=True,
                  type=click.FloatRange(0, min_open=True)),
     click.option("--validation-fraction", "validation_fraction", default=0.1,

@@ -191,7 +191,8 @@ def score_lstm(net: NumpyLSTM, vocab: Vocabulary, pieces: Sequence[Features]) ->
     for t in range(steps - 1):
         live = int((lengths > t + 1).sum())  # pieces with a target after step t (a prefix)
         state = [(h[:live], c[:live]) for h, c in state]
-        logits, state = net.step(feats[:live, t], state)
+        logits, state = net.step(feats[:live, t], state,
+                                 feats.tokens[:live, t - 1] if t else None)
         target = feats.tokens[:live, t + 1]
         logits = logits - logits.max(axis=1, keepdims=True)
         logz = np.log(np.exp(logits).sum(axis=1))

@@ -212,14 +212,25 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
     stepper = StepNet(net)
     conditioner = Conditioner(changes, time_signatures, vocab.cfg.positions)
     cfg_events, cfg_durations = cfg, cfg.for_durations()
-    cache: dict[int, np.ndarray] = {}
+    cache: dict[int, tuple] = {}
 
     def cond(ticks) -> np.ndarray:
         """Conditioning rows [B, 4H] for the onset ticks, each worked out once."""
         for t in ticks:
             if t not in cache:
-                cache[t] = stepper.condition(*conditioner.features(t))[None]
-        return cache[ticks[0]] if len(ticks) == 1 else np.concatenate([cache[t] for t in ticks])
+                f = conditioner.features(t)
+                cache[t] = (stepper.condition(*f)[None], np.array([f[1]]), f[2][None])
+        if len(ticks) == 1:
+            return cache[ticks[0]][0]
+        return np.concatenate([cache[t][0] for t in ticks])
+
+    def context(prev, ticks) -> tuple:
+        """What relative heads read besides h: the previous tokens, roots and chord flags."""
+        if stepper.heads is None:
+            return None
+        rows = [cache[t] for t in ticks]
+        return (np.asarray(prev), np.concatenate([r[1] for r in rows]),
+                np.concatenate([r[2] for r in rows]))
 
     rngs = [np.random.default_rng(s) for s in seeds]
     batch = len(rngs)
@@ -233,8 +244,10 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
     for k, tid in enumerate(prime):  # the primer is the same for every solo: one batch
         cursor += int(vocab.advance[tid])
         last = k == len(prime) - 1
-        logits, state = stepper.step(np.full(batch, tid), cond([cursor]).repeat(batch, 0),
-                                     state, event_ids if last else slice(0, 0))
+        logits, state = stepper.step(
+            np.full(batch, tid), cond([cursor]).repeat(batch, 0), state,
+            event_ids if last else slice(0, 0),
+            context(np.full(batch, prime[k - 1] if k else vocab.pad_id), [cursor] * batch))
     n_primer = sum(1 for t in prime if vocab.is_pitch(t))
     cursors = np.full(batch, cursor, np.int64)
     played = np.full(batch, n_primer)
@@ -274,8 +287,11 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
             if done.all():
                 break
         expect_pitch = not expect_pitch
-        logits, state = stepper.step(picked, cond(cursors.tolist()), state,
-                                     event_ids if expect_pitch else duration_ids)
+        ticks = cursors.tolist()
+        logits, state = stepper.step(picked, cond(ticks), state,
+                                     event_ids if expect_pitch else duration_ids,
+                                     context(steps[-2] if len(steps) > 1 else
+                                             np.full(batch, prime[-1]), ticks))
     tokens = np.stack(steps, axis=1)
     out = []
     for b in range(batch):

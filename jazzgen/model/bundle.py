@@ -50,6 +50,7 @@ from jazzgen.model.config import (
     to_dict,
 )
 from jazzgen.model.encoding import Vocabulary
+from jazzgen.model import heads
 from jazzgen.model.network import NumpyLSTM, weight_shapes
 
 FILES = ("model.keras", "vocab.json", "config.json", "history.json")
@@ -92,7 +93,8 @@ def save_bundle(
     tmp = atomic.temp_dir_beside(path)
     keras_model.save(tmp / "model.keras")
     with open(tmp / WEIGHTS, "wb") as fh:  # plain arrays: np.savez stores no pickles
-        np.savez(fh, **NumpyLSTM.from_keras(keras_model, model_cfg.lstm_layers).arrays())
+        np.savez(fh, **NumpyLSTM.from_keras(keras_model, model_cfg.lstm_layers,
+                                            (vocab.cfg.min_pitch, vocab.cfg.max_pitch)).arrays())
     config = {
         "format_version": FORMAT_VERSION,
         "jazzgen_version": __version__,
@@ -187,9 +189,9 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
     history = read_json(path, "history.json", dict)
     if (path / WEIGHTS).is_file():
         net = NumpyLSTM.from_arrays(read_weights(path, weight_shapes(len(vocab), enc, mcfg)),
-                                    mcfg.lstm_layers)
+                                    mcfg.lstm_layers, (enc.min_pitch, enc.max_pitch))
     else:
-        net = _net_from_keras(path, len(vocab), mcfg.lstm_layers)
+        net = _net_from_keras(path, len(vocab), mcfg.lstm_layers, (enc.min_pitch, enc.max_pitch))
     return Bundle(path, enc, mcfg, tcfg, vocab, history, meta, net)
 
 
@@ -261,7 +263,8 @@ def _npy_header(fh, what: str) -> tuple[tuple[int, ...], np.dtype, int]:
     return tuple(shape), dtype, fh.tell()
 
 
-def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int) -> NumpyLSTM:
+def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int,
+                    pitch_range: tuple[int, int] = (0, 0)) -> NumpyLSTM:
     """The NumPy network from ``model.keras``, opened in safe mode once it looks like one."""
     file = path / "model.keras"
     try:
@@ -278,6 +281,7 @@ def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int) -> NumpyLSTM:
     from jazzgen.model.backend import import_keras
 
     keras = import_keras()
+    heads.layer_class()  # registered, so that safe mode can rebuild it
     try:
         model = keras.models.load_model(file, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a file it cannot rebuild
@@ -288,7 +292,7 @@ def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int) -> NumpyLSTM:
         raise BundleError(f"model bundle {path}: model.keras predicts {out_dim} tokens but the "
                           f"vocabulary has {vocab_size}")
     try:
-        return NumpyLSTM.from_keras(model, lstm_layers)
+        return NumpyLSTM.from_keras(model, lstm_layers, pitch_range)
     except ValueError as exc:
         raise BundleError(f"model bundle {path}: model.keras does not match its config "
                           f"({exc})") from None

@@ -62,6 +62,7 @@ class ModelConfig:
     lstm_size: int = 256
     lstm_layers: int = 2
     dropout: float = 0.2
+    relative_heads: bool = False  # interval, root and chord-tone terms (jazzgen.model.heads)
 
     def __post_init__(self) -> None:
         if self.lstm_size < 1 or self.lstm_layers < 1 or self.embedding_size < 1:
@@ -72,6 +73,8 @@ class ModelConfig:
                 raise ConfigError(f"{name} may be at most {most}, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not isinstance(self.relative_heads, bool):
+            raise ConfigError(f"relative_heads must be true or false, got {self.relative_heads!r}")
 
 
 @dataclass(frozen=True)

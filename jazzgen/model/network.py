@@ -6,13 +6,16 @@ tracing, identical results on every machine, and batch sampling for free.
 
 Input per step: a ``Features`` of leading shape [B, T] (Keras) or [B] (one NumPy step):
 the current token, the bar position of the next onset, the roots of the chord there and of
-the chord after it, and their pitch classes. Output: logits [B, T, vocab] over the next token.
+the chord after it, and their pitch classes. Output: logits [B, T, vocab] over the next token,
+with the terms of ``jazzgen.model.heads`` added to the pitch tokens' when the config asks for
+relative heads.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from jazzgen.model import heads
 from jazzgen.model.config import EncodingConfig, ModelConfig
 from jazzgen.model.encoding import CHORD_FEATURES, NO_ROOT, Features
 
@@ -38,6 +41,11 @@ def build_model(vocab_size: int, enc: EncodingConfig, cfg: ModelConfig):
         x = layers.LSTM(cfg.lstm_size, return_sequences=True, name=f"lstm_{i}")(x)
         x = layers.Dropout(cfg.dropout, name=f"dropout_{i}")(x)
     logits = layers.Dense(vocab_size, name="logits")(x)
+    if cfg.relative_heads:
+        first = 3  # <pad>, <bos>, rest, then the pitches (see Vocabulary)
+        logits = heads.layer_class()(vocab_size, first, enc.min_pitch,
+                                     enc.max_pitch - enc.min_pitch + 1,
+                                     name=heads.LAYER)([logits, x, tokens, roots, pcs])
     return keras.Model(inputs=[tokens, pos, roots, pcs], outputs=logits, name="jazzgen_lstm")
 
 
@@ -60,14 +68,21 @@ def weight_shapes(vocab_size: int, enc: EncodingConfig, cfg: ModelConfig
         n_in = cfg.lstm_size
     shapes["logits.0"] = (cfg.lstm_size, vocab_size)
     shapes["logits.1"] = (vocab_size,)
+    if cfg.relative_heads:
+        shapes.update(heads.head_shapes(cfg.lstm_size))
     return shapes
 
 
 class NumpyLSTM:
     """The trained network as plain arrays, stepped one event at a time (float64)."""
 
-    def __init__(self, weights: dict[str, list[np.ndarray]], lstm_layers: int) -> None:
+    def __init__(self, weights: dict[str, list[np.ndarray]], lstm_layers: int,
+                 pitch_range: tuple[int, int] = (0, 0)) -> None:
         w = {k: [np.asarray(a, dtype=np.float64) for a in v] for k, v in weights.items()}
+        self.heads = w.get(heads.LAYER)  # None: a plain output layer
+        self.pitch_range = pitch_range  # MIDI pitches of the pitch tokens (for the heads)
+        if self.heads is not None and pitch_range[1] <= pitch_range[0]:
+            raise ValueError("a network with relative heads needs its pitch range")
         self.tok = w["token_embedding"][0]
         self.pos = w["position_embedding"][0]
         self.root = w["root_embedding"][0]
@@ -76,21 +91,25 @@ class NumpyLSTM:
         self.hidden = self.lstm[0][1].shape[0]
 
     @classmethod
-    def from_keras(cls, model, lstm_layers: int) -> NumpyLSTM:
+    def from_keras(cls, model, lstm_layers: int, pitch_range: tuple[int, int] = (0, 0)
+                   ) -> NumpyLSTM:
         """Copy the weights out of a Keras model built by :func:`build_model`."""
         names = ["token_embedding", "position_embedding", "root_embedding", "logits"]
         names += [f"lstm_{i}" for i in range(lstm_layers)]
-        return cls({n: model.get_layer(n).get_weights() for n in names}, lstm_layers)
+        if any(layer.name == heads.LAYER for layer in model.layers):
+            names.append(heads.LAYER)
+        return cls({n: model.get_layer(n).get_weights() for n in names}, lstm_layers, pitch_range)
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], lstm_layers: int) -> NumpyLSTM:
+    def from_arrays(cls, arrays: dict[str, np.ndarray], lstm_layers: int,
+                    pitch_range: tuple[int, int] = (0, 0)) -> NumpyLSTM:
         """Rebuild from the flat ``layer.index`` arrays that :meth:`arrays` gives."""
         layers: dict[str, list[tuple[int, np.ndarray]]] = {}
         for key, value in arrays.items():
             layer, index = key.rsplit(".", 1)
             layers.setdefault(layer, []).append((int(index), value))
         return cls({k: [a for _, a in sorted(v, key=lambda t: t[0])] for k, v in layers.items()},
-                   lstm_layers)
+                   lstm_layers, pitch_range)
 
     def arrays(self, dtype=np.float32) -> dict[str, np.ndarray]:
         """Every weight as a flat ``layer.index`` -> array mapping (see :func:`weight_shapes`)."""
@@ -99,6 +118,8 @@ class NumpyLSTM:
                "logits.1": self.dense_b}
         for i, layer in enumerate(self.lstm):
             out.update({f"lstm_{i}.{k}": a for k, a in enumerate(layer)})
+        if self.heads is not None:
+            out.update({f"{heads.LAYER}.{k}": a for k, a in enumerate(self.heads)})
         return {k: np.asarray(v, dtype=dtype) for k, v in out.items()}
 
     def initial_state(self, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -106,8 +127,10 @@ class NumpyLSTM:
         z = np.zeros((batch, self.hidden))
         return [(z.copy(), z.copy()) for _ in self.lstm]
 
-    def step(self, feats: Features, state):
-        """One step for a batch: ``feats`` of leading shape [B] -> (logits [B, V], state)."""
+    def step(self, feats: Features, state, prev: np.ndarray | None = None):
+        """One step for a batch: ``feats`` of leading shape [B] -> (logits [B, V], state).
+        ``prev`` [B] are the tokens of the step before (None at the first step): relative
+        heads score intervals from them."""
         b = len(feats)
         x = np.concatenate(
             [self.tok[feats.tokens], self.pos[feats.pos], self.root[feats.roots].reshape(b, -1),
@@ -122,4 +145,11 @@ class NumpyLSTM:
             h = _sigmoid(o) * np.tanh(c)
             new_state.append((h, c))
             x = h
-        return x @ self.dense_w + self.dense_b, new_state
+        logits = x @ self.dense_w + self.dense_b
+        if self.heads is not None:
+            lo, hi = self.pitch_range
+            first = 3  # <pad>, <bos>, rest, then the pitches (see Vocabulary)
+            logits[:, first:first + hi - lo + 1] += heads.pitch_logits(
+                self.heads, x, np.full(b, -1) if prev is None else prev, feats.roots,
+                feats.pcs, first, lo, hi - lo + 1)
+        return logits, new_state

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from jazzgen.model import heads
 from jazzgen.model.network import POSITION_EMBEDDING, ROOT_EMBEDDING, NumpyLSTM
 
 F32 = np.float32
@@ -44,6 +45,8 @@ class StepNet:
         self.dense_w = net.dense_w.astype(F32)
         self.dense_b = net.dense_b.astype(F32)
         self._dense: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.heads = None if net.heads is None else [a.astype(F32) for a in net.heads]
+        self.pitch_range = net.pitch_range
 
     def condition(self, pos: int, roots: tuple[int, int], pcs: np.ndarray) -> np.ndarray:
         """The first layer's input term [4H] for an onset's bar position, roots and flags."""
@@ -55,12 +58,15 @@ class StepNet:
         return [(np.zeros((batch, self.hidden), F32), np.zeros((batch, self.hidden), F32))
                 for _ in range(1 + len(self.deep))]
 
-    def step(self, tokens: np.ndarray, cond: np.ndarray, state, columns: slice = slice(None)):
+    def step(self, tokens: np.ndarray, cond: np.ndarray, state, columns: slice = slice(None),
+             context: tuple | None = None):
         """One step: tokens [B] and conditioning [B, 4H] -> (logits [B, V'], state).
 
         ``columns`` picks the logits to compute (the tokens the grammar allows next). With
         one solo the products run on vectors (BLAS's matrix-vector kernel, about twice as
-        fast here as a one-row matrix product).
+        fast here as a one-row matrix product). A network with relative heads needs
+        ``context`` = (tokens of the step before [B], roots [B, 2], chord flags [B, 24] at
+        the next onset) wherever pitch columns are computed.
         """
         one = len(tokens) == 1
         h, c = state[0]
@@ -76,7 +82,25 @@ class StepNet:
             x, c_new = self._cell(z, c_prev)
             new_state.append((x, c_new))
         w, b = self._dense_for(columns)
-        return (x[0] @ w)[None] + b if one else x @ w + b, new_state
+        logits = (x[0] @ w)[None] + b if one else x @ w + b
+        if self.heads is not None:
+            self._add_heads(logits, x, columns, context)
+        return logits, new_state
+
+    def _add_heads(self, logits: np.ndarray, x: np.ndarray, columns: slice, context) -> None:
+        """Add the relative heads' terms, in place, to the pitch columns among ``columns``."""
+        first, (lo, hi) = 3, self.pitch_range  # pitch tokens follow <pad>, <bos>, rest
+        start = columns.start or 0
+        stop = min(columns.stop if columns.stop is not None else first + hi - lo + 1,
+                   first + hi - lo + 1)
+        a, b = max(start, first), stop
+        if a >= b:
+            return
+        if context is None:
+            raise ValueError("a network with relative heads needs the step's context")
+        prev, roots, pcs = context
+        terms = heads.pitch_logits(self.heads, x, prev, roots, pcs, first, lo, hi - lo + 1)
+        logits[:, a - start:b - start] += terms[:, a - first:b - first]
 
     def _dense_for(self, columns: slice) -> tuple[np.ndarray, np.ndarray]:
         """The output layer's columns as contiguous arrays (a sliced view would be copied at

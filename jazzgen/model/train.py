@@ -120,9 +120,11 @@ def compiled_model(vocab_size: int, enc: EncodingConfig, mcfg: ModelConfig,
     """A new network compiled for training: Adam with gradient clipping, cross-entropy on
     the logits weighted by the windows' weights."""
     from jazzgen.model.backend import import_keras
+    from jazzgen.model.heads import layer_class
     from jazzgen.model.network import build_model
 
     keras = import_keras()
+    layer_class()  # registered before any checkpoint or bundle is loaded in safe mode
     model = build_model(vocab_size, enc, mcfg)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=tcfg.learning_rate, clipnorm=1.0),
@@ -195,9 +197,11 @@ def train(
                           steps_per_epoch)
 
     from jazzgen.model.backend import import_keras
+    from jazzgen.model.heads import layer_class
     from jazzgen.model.network import build_model
 
     keras = import_keras()
+    layer_class()  # registered before any checkpoint or bundle is loaded in safe mode
     dist, task = make_strategy(strategy)
     keras.utils.set_random_seed(train_cfg.seed)
     ckpt_dir = model_dir.with_name(model_dir.name + ".checkpoint" + (
@@ -223,7 +227,9 @@ def train(
             if init_from is not None:
                 start = keras.models.load_model(Path(init_from) / "model.keras",
                                                 safe_mode=True)
-                model.set_weights(start.get_weights())
+                for layer in start.layers:  # by name: heads the start lacks begin at zero
+                    if layer.get_weights():
+                        model.get_layer(layer.name).set_weights(layer.get_weights())
             state = {"fingerprint": data.fingerprint, "epoch": 0, "step": 0, "history": {},
                      "best_epoch": 0, "best": None, "wait": 0}
     ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -296,7 +302,8 @@ def train(
 
 def _init_config(init_from: str | os.PathLike, enc_cfg: EncodingConfig,
                  model_cfg: ModelConfig, log: Log) -> ModelConfig:
-    """The network shape of the bundle a run starts from (its dropout this run's own);
+    """The network shape of the bundle a run starts from (its dropout this run's own, and
+    relative heads if either asks for them: new heads start at zero, see ``heads``);
     ConfigError when the bundle is not there or encodes music otherwise."""
     from jazzgen.errors import BundleError
     from jazzgen.model.bundle import read_config
@@ -310,7 +317,8 @@ def _init_config(init_from: str | os.PathLike, enc_cfg: EncodingConfig,
                           f"range, durations or bar positions differ): it cannot be fine-tuned")
     if not (Path(init_from) / "model.keras").is_file():
         raise ConfigError(f"{init_from} has no model.keras to start from")
-    shape = replace(start, dropout=model_cfg.dropout)
+    shape = replace(start, dropout=model_cfg.dropout,
+                    relative_heads=start.relative_heads or model_cfg.relative_heads)
     if shape != model_cfg:
         log(f"Starting from {init_from}: its network ({start.lstm_layers}x{start.lstm_size} "
             f"LSTM, embedding {start.embedding_size}) replaces the sizes given")

@@ -1,0 +1,124 @@
+"""Relative output heads: the next pitch scored by its interval and its harmony, not only
+by its absolute value.
+
+A plain output layer gives every pitch token its own logit, so "not the same note again",
+"a step up" or "the chord's third" must be learnt anew at every absolute pitch, and a
+network that knows the line moves by a small interval but not which way spreads its mass
+over the pitch it is on as well (measured: the shipped plain model gives a repeated note
+9.8% on held-out solos, where players repeat 4.7%). With relative heads, three more terms
+are added to every pitch token's logit, each computed from the last LSTM layer's output h:
+
+- interval: ``h @ Wi + bi`` has 25 entries, intervals -12..+12 semitones from the previous
+  event's pitch (larger leaps clipped to +-12); the entry of each pitch's interval is added.
+  Left out when the previous event was a rest or there was none.
+- root: ``h @ Wr + br`` has 12 entries, pitch classes relative to the root of the chord at
+  the next onset; left out when no chord sounds there.
+- chord tones: ``h @ Wt + bt`` has 2 entries, added where the pitch is a tone of the chord
+  at the next onset (entry 0) and of the chord after it (entry 1).
+
+All six arrays start at zero, so a network with relative heads begins as the same function
+as one without, and a trained plain network can be fine-tuned into one. The Keras layer and
+the NumPy function below compute the same numbers (tested).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+MAX_INTERVAL = 12
+INTERVALS = 2 * MAX_INTERVAL + 1
+HEAD_SIZES = (INTERVALS, 12, 2)
+"""Entries of the interval, root and chord-tone heads."""
+LAYER = "relative_heads"
+
+
+def head_shapes(hidden: int) -> dict[str, tuple[int, ...]]:
+    """Name (``relative_heads.index``) -> shape of the six head arrays (kernel, bias each)."""
+    out = {}
+    for k, size in enumerate(HEAD_SIZES):
+        out[f"{LAYER}.{2 * k}"] = (hidden, size)
+        out[f"{LAYER}.{2 * k + 1}"] = (size,)
+    return out
+
+
+def pitch_logits(weights: list[np.ndarray], h: np.ndarray, prev: np.ndarray, roots: np.ndarray,
+                 pcs: np.ndarray, first_pitch: int, min_pitch: int, n_pitches: int) -> np.ndarray:
+    """The heads' terms [B, n_pitches] for the pitch tokens, from h [B, H], the previous
+    input tokens ``prev`` [B] (any token; only pitch tokens count), the chord roots [B, 2]
+    and pitch-class flags [B, 24] at the next onset. Same dtype as ``h``."""
+    wi, bi, wr, br, wt, bt = weights
+    midi = min_pitch + np.arange(n_pitches)
+    prev = np.asarray(prev)
+    prev_on = (prev >= first_pitch) & (prev < first_pitch + n_pitches)
+    prev_midi = prev - first_pitch + min_pitch
+    iv = np.clip(midi[None, :] - prev_midi[:, None], -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
+    rows = np.arange(len(h))[:, None]
+    out = (h @ wi + bi)[rows, iv] * prev_on[:, None]
+    root = np.asarray(roots)[:, 0]
+    rel = (midi[None, :] - root[:, None]) % 12
+    out += (h @ wr + br)[rows, rel] * (root < 12)[:, None]
+    tones = h @ wt + bt
+    flags = np.asarray(pcs, dtype=h.dtype)
+    out += tones[:, :1] * flags[:, midi % 12] + tones[:, 1:] * flags[:, 12 + midi % 12]
+    return out.astype(h.dtype, copy=False)
+
+
+@functools.cache
+def layer_class():
+    """The Keras layer (built and registered once, so Keras's safe mode can load it)."""
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="jazzgen", name="RelativeHeads")
+    class RelativeHeads(keras.layers.Layer):
+        """Adds the relative heads' terms to the pitch columns of the logits."""
+
+        def __init__(self, vocab_size: int, first_pitch: int, min_pitch: int, n_pitches: int,
+                     **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.vocab_size, self.first_pitch = vocab_size, first_pitch
+            self.min_pitch, self.n_pitches = min_pitch, n_pitches
+
+        def build(self, input_shape) -> None:
+            hidden = input_shape[1][-1]  # (logits, h, tokens, roots, pcs)
+            self.arrays = []
+            for k, size in enumerate(HEAD_SIZES):
+                self.arrays.append(self.add_weight(shape=(hidden, size), initializer="zeros",
+                                                   name=f"kernel_{k}"))
+                self.arrays.append(self.add_weight(shape=(size,), initializer="zeros",
+                                                   name=f"bias_{k}"))
+
+        def call(self, inputs):
+            logits, h, tokens, roots, pcs = inputs
+            wi, bi, wr, br, wt, bt = self.arrays
+            midi = ops.arange(self.n_pitches, dtype="int32") + self.min_pitch
+            prev = ops.pad(tokens[:, :-1], [[0, 0], [1, 0]])
+            prev_on = ops.logical_and(prev >= self.first_pitch,
+                                      prev < self.first_pitch + self.n_pitches)
+            prev_midi = prev - self.first_pitch + self.min_pitch
+            iv = ops.clip(midi[None, None, :] - prev_midi[..., None], -MAX_INTERVAL,
+                          MAX_INTERVAL) + MAX_INTERVAL
+            out = ops.take_along_axis(ops.matmul(h, wi) + bi, iv, axis=-1) \
+                * ops.cast(prev_on, h.dtype)[..., None]
+            root = roots[..., 0]
+            rel = ops.mod(midi[None, None, :] - root[..., None], 12)
+            out += ops.take_along_axis(ops.matmul(h, wr) + br, rel, axis=-1) \
+                * ops.cast(root < 12, h.dtype)[..., None]
+            tones = ops.matmul(h, wt) + bt
+            pcs = ops.cast(pcs, h.dtype)
+            out += tones[..., :1] * ops.take(pcs, midi % 12, axis=-1) \
+                + tones[..., 1:] * ops.take(pcs, 12 + midi % 12, axis=-1)
+            after = self.vocab_size - self.first_pitch - self.n_pitches
+            return logits + ops.pad(out, [[0, 0], [0, 0], [self.first_pitch, after]])
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[0]
+
+        def get_config(self) -> dict:
+            return {**super().get_config(), "vocab_size": self.vocab_size,
+                    "first_pitch": self.first_pitch, "min_pitch": self.min_pitch,
+                    "n_pitches": self.n_pitches}
+
+    return RelativeHeads
