@@ -41,6 +41,7 @@ import numpy as np
 from jazzgen import __version__
 from jazzgen.errors import BundleError, ConfigError
 from jazzgen.io import atomic
+from jazzgen.model import heads
 from jazzgen.model.config import (
     FORMAT_VERSION,
     EncodingConfig,
@@ -50,7 +51,6 @@ from jazzgen.model.config import (
     to_dict,
 )
 from jazzgen.model.encoding import Vocabulary
-from jazzgen.model import heads
 from jazzgen.model.network import NumpyLSTM, weight_shapes
 
 FILES = ("model.keras", "vocab.json", "config.json", "history.json")
