@@ -374,7 +374,7 @@ def test_init_from_a_plain_bundle_adds_relative_heads_that_start_at_zero(tiny_mo
         config = json.loads((tmp_path / name / "config.json").read_text())
         assert config["model"]["relative_heads"] is True
     still, moved = _weights(tmp_path / "still"), _weights(tmp_path / "moved")
-    assert {k for k in still if k.startswith(LAYER)} == {f"{LAYER}.{i}" for i in range(6)}
+    assert {k for k in still if k.startswith(LAYER)} == {f"{LAYER}.{i}" for i in range(8)}
     assert all(np.abs(still[k]).max() < 1e-8 for k in still if k.startswith(LAYER))
     assert any(np.abs(moved[k]).max() > 1e-4 for k in moved if k.startswith(LAYER))
     changes = parse_changes("Dm7 G7 | Cmaj7 | A7 | Dm7 G7")

@@ -261,12 +261,12 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
               "bundle records).")
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 20),
               help="Solos per piece and setting (the gap is averaged over them).")
-@click.option("--temperatures", default="0.8,0.9,1.0", show_default=True, callback=float_list,
+@click.option("--temperatures", default="0.9,1.0,1.1", show_default=True, callback=float_list,
               help="Pitch temperatures to try.")
-@click.option("--duration-temperatures", default="0.7,0.85,1.0", show_default=True,
+@click.option("--duration-temperatures", default="0.85,1.0,1.15", show_default=True,
               callback=float_list, help="Duration temperatures to try.")
-@click.option("--top-ps", default="0.9,0.95", show_default=True, callback=float_list,
-              help="Top-p values to try.")
+@click.option("--top-ps", default="0.95,1.0", show_default=True, callback=float_list,
+              help="Top-p values to try (1.0: no cut).")
 @click.option("--dry-run", is_flag=True, help="Print the table; change nothing.")
 @quiet_option()
 def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,

@@ -31,9 +31,11 @@ from jazzgen.generate.sampling import SampleConfig, sample
 from jazzgen.io import atomic
 from jazzgen.music.notes import Score
 
-TEMPERATURES = (0.8, 0.9, 1.0)
-DURATION_TEMPERATURES = (0.7, 0.85, 1.0)
-TOP_PS = (0.9, 0.95)
+# Centred on plain sampling (temperature 1, no top-p cut), the model's own distribution: a
+# top-p cut removes the rare short values (1-3 ticks) and the rare leaps a real line has.
+TEMPERATURES = (0.9, 1.0, 1.1)
+DURATION_TEMPERATURES = (0.85, 1.0, 1.15)
+TOP_PS = (0.95, 1.0)
 TOLERANCES = {"H1": ("relative", 0.05), "H4": ("relative", 0.05), "GS": ("relative", 0.05),
               "chord_tones": ("points", 0.05), "chord_or_scale_tones": ("points", 0.03)}
 """How far each measure may be from the real pieces' before it counts as one unit of gap."""

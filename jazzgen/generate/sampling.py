@@ -219,18 +219,19 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
         for t in ticks:
             if t not in cache:
                 f = conditioner.features(t)
-                cache[t] = (stepper.condition(*f)[None], np.array([f[1]]), f[2][None])
+                cache[t] = (stepper.condition(*f)[None], f[0], np.array([f[1]]), f[2][None])
         if len(ticks) == 1:
             return cache[ticks[0]][0]
         return np.concatenate([cache[t][0] for t in ticks])
 
     def context(prev, ticks) -> tuple:
-        """What relative heads read besides h: the previous tokens, roots and chord flags."""
+        """What relative heads read besides h: the previous tokens, bar positions, roots and
+        chord flags."""
         if stepper.heads is None:
             return None
         rows = [cache[t] for t in ticks]
-        return (np.asarray(prev), np.concatenate([r[1] for r in rows]),
-                np.concatenate([r[2] for r in rows]))
+        return (np.asarray(prev), np.array([r[1] for r in rows]),
+                np.concatenate([r[2] for r in rows]), np.concatenate([r[3] for r in rows]))
 
     rngs = [np.random.default_rng(s) for s in seeds]
     batch = len(rngs)

@@ -94,7 +94,7 @@ def save_bundle(
     keras_model.save(tmp / "model.keras")
     with open(tmp / WEIGHTS, "wb") as fh:  # plain arrays: np.savez stores no pickles
         np.savez(fh, **NumpyLSTM.from_keras(keras_model, model_cfg.lstm_layers,
-                                            (vocab.cfg.min_pitch, vocab.cfg.max_pitch)).arrays())
+                                            vocab.cfg).arrays())
     config = {
         "format_version": FORMAT_VERSION,
         "jazzgen_version": __version__,
@@ -189,9 +189,9 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
     history = read_json(path, "history.json", dict)
     if (path / WEIGHTS).is_file():
         net = NumpyLSTM.from_arrays(read_weights(path, weight_shapes(len(vocab), enc, mcfg)),
-                                    mcfg.lstm_layers, (enc.min_pitch, enc.max_pitch))
+                                    mcfg.lstm_layers, enc)
     else:
-        net = _net_from_keras(path, len(vocab), mcfg.lstm_layers, (enc.min_pitch, enc.max_pitch))
+        net = _net_from_keras(path, len(vocab), mcfg.lstm_layers, enc)
     return Bundle(path, enc, mcfg, tcfg, vocab, history, meta, net)
 
 
@@ -264,7 +264,7 @@ def _npy_header(fh, what: str) -> tuple[tuple[int, ...], np.dtype, int]:
 
 
 def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int,
-                    pitch_range: tuple[int, int] = (0, 0)) -> NumpyLSTM:
+                    enc: EncodingConfig | None = None) -> NumpyLSTM:
     """The NumPy network from ``model.keras``, opened in safe mode once it looks like one."""
     file = path / "model.keras"
     try:
@@ -292,7 +292,7 @@ def _net_from_keras(path: Path, vocab_size: int, lstm_layers: int,
         raise BundleError(f"model bundle {path}: model.keras predicts {out_dim} tokens but the "
                           f"vocabulary has {vocab_size}")
     try:
-        return NumpyLSTM.from_keras(model, lstm_layers, pitch_range)
+        return NumpyLSTM.from_keras(model, lstm_layers, enc)
     except ValueError as exc:
         raise BundleError(f"model bundle {path}: model.keras does not match its config "
                           f"({exc})") from None

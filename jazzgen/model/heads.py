@@ -16,7 +16,13 @@ are added to every pitch token's logit, each computed from the last LSTM layer's
 - chord tones: ``h @ Wt + bt`` has 2 entries, added where the pitch is a tone of the chord
   at the next onset (entry 0) and of the chord after it (entry 1).
 
-All six arrays start at zero, so a network with relative heads begins as the same function
+and one to every duration token's logit:
+
+- beat phase: ``h @ Wp + bp`` has 24 entries, the tick within the beat where the next onset
+  would fall (the note's onset plus that duration), so "land on the beat" or "on the swung
+  off-beat" is one entry whatever the duration that gets there.
+
+All eight arrays start at zero, so a network with relative heads begins as the same function
 as one without, and a trained plain network can be fine-tuned into one. The Keras layer and
 the NumPy function below compute the same numbers (tested).
 """
@@ -27,15 +33,19 @@ import functools
 
 import numpy as np
 
+from jazzgen.music.notes import TICKS_PER_BEAT
+
 MAX_INTERVAL = 12
 INTERVALS = 2 * MAX_INTERVAL + 1
-HEAD_SIZES = (INTERVALS, 12, 2)
-"""Entries of the interval, root and chord-tone heads."""
+HEAD_SIZES = (INTERVALS, 12, 2, TICKS_PER_BEAT)
+"""Entries of the interval, root, chord-tone and beat-phase heads."""
 LAYER = "relative_heads"
+FIRST_PITCH = 3
+"""Token id of the lowest pitch: <pad>, <bos> and rest come first (see Vocabulary)."""
 
 
 def head_shapes(hidden: int) -> dict[str, tuple[int, ...]]:
-    """Name (``relative_heads.index``) -> shape of the six head arrays (kernel, bias each)."""
+    """Name (``relative_heads.index``) -> shape of the eight head arrays (kernel, bias each)."""
     out = {}
     for k, size in enumerate(HEAD_SIZES):
         out[f"{LAYER}.{2 * k}"] = (hidden, size)
@@ -43,26 +53,29 @@ def head_shapes(hidden: int) -> dict[str, tuple[int, ...]]:
     return out
 
 
-def pitch_logits(weights: list[np.ndarray], h: np.ndarray, prev: np.ndarray, roots: np.ndarray,
-                 pcs: np.ndarray, first_pitch: int, min_pitch: int, n_pitches: int) -> np.ndarray:
-    """The heads' terms [B, n_pitches] for the pitch tokens, from h [B, H], the previous
-    input tokens ``prev`` [B] (any token; only pitch tokens count), the chord roots [B, 2]
-    and pitch-class flags [B, 24] at the next onset. Same dtype as ``h``."""
-    wi, bi, wr, br, wt, bt = weights
+def head_terms(weights: list[np.ndarray], h: np.ndarray, context: tuple, min_pitch: int,
+               n_pitches: int, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The heads' terms for the pitch tokens [B, n_pitches] and the duration tokens
+    [B, len(durations)], from h [B, H] and ``context`` = (previous input tokens [B] (any
+    token; only pitch tokens count), bar positions [B], chord roots [B, 2] and pitch-class
+    flags [B, 24] at the next onset). Same dtype as ``h``."""
+    wi, bi, wr, br, wt, bt, wp, bp = weights
+    prev, pos, roots, pcs = (np.asarray(a) for a in context)
     midi = min_pitch + np.arange(n_pitches)
-    prev = np.asarray(prev)
-    prev_on = (prev >= first_pitch) & (prev < first_pitch + n_pitches)
-    prev_midi = prev - first_pitch + min_pitch
+    prev_on = (prev >= FIRST_PITCH) & (prev < FIRST_PITCH + n_pitches)
+    prev_midi = prev - FIRST_PITCH + min_pitch
     iv = np.clip(midi[None, :] - prev_midi[:, None], -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
     rows = np.arange(len(h))[:, None]
-    out = (h @ wi + bi)[rows, iv] * prev_on[:, None]
-    root = np.asarray(roots)[:, 0]
+    pitch = (h @ wi + bi)[rows, iv] * prev_on[:, None]
+    root = roots[:, 0]
     rel = (midi[None, :] - root[:, None]) % 12
-    out += (h @ wr + br)[rows, rel] * (root < 12)[:, None]
+    pitch += (h @ wr + br)[rows, rel] * (root < 12)[:, None]
     tones = h @ wt + bt
-    flags = np.asarray(pcs, dtype=h.dtype)
-    out += tones[:, :1] * flags[:, midi % 12] + tones[:, 1:] * flags[:, 12 + midi % 12]
-    return out.astype(h.dtype, copy=False)
+    flags = pcs.astype(h.dtype)
+    pitch += tones[:, :1] * flags[:, midi % 12] + tones[:, 1:] * flags[:, 12 + midi % 12]
+    phase = (pos[:, None] + np.asarray(durations)[None, :]) % TICKS_PER_BEAT
+    duration = (h @ wp + bp)[rows, phase]
+    return pitch.astype(h.dtype, copy=False), duration.astype(h.dtype, copy=False)
 
 
 @functools.cache
@@ -73,16 +86,15 @@ def layer_class():
 
     @keras.saving.register_keras_serializable(package="jazzgen", name="RelativeHeads")
     class RelativeHeads(keras.layers.Layer):
-        """Adds the relative heads' terms to the pitch columns of the logits."""
+        """Adds the relative heads' terms to the pitch and duration columns of the logits."""
 
-        def __init__(self, vocab_size: int, first_pitch: int, min_pitch: int, n_pitches: int,
-                     **kwargs) -> None:
+        def __init__(self, min_pitch: int, n_pitches: int, durations, **kwargs) -> None:
             super().__init__(**kwargs)
-            self.vocab_size, self.first_pitch = vocab_size, first_pitch
             self.min_pitch, self.n_pitches = min_pitch, n_pitches
+            self.durations = [int(d) for d in durations]
 
         def build(self, input_shape) -> None:
-            hidden = input_shape[1][-1]  # (logits, h, tokens, roots, pcs)
+            hidden = input_shape[1][-1]  # (logits, h, tokens, pos, roots, pcs)
             self.arrays = []
             for k, size in enumerate(HEAD_SIZES):
                 self.arrays.append(self.add_weight(shape=(hidden, size), initializer="zeros",
@@ -91,13 +103,13 @@ def layer_class():
                                                    name=f"bias_{k}"))
 
         def call(self, inputs):
-            logits, h, tokens, roots, pcs = inputs
-            wi, bi, wr, br, wt, bt = self.arrays
+            logits, h, tokens, pos, roots, pcs = inputs
+            wi, bi, wr, br, wt, bt, wp, bp = self.arrays
+            first = FIRST_PITCH
             midi = ops.arange(self.n_pitches, dtype="int32") + self.min_pitch
             prev = ops.pad(tokens[:, :-1], [[0, 0], [1, 0]])
-            prev_on = ops.logical_and(prev >= self.first_pitch,
-                                      prev < self.first_pitch + self.n_pitches)
-            prev_midi = prev - self.first_pitch + self.min_pitch
+            prev_on = ops.logical_and(prev >= first, prev < first + self.n_pitches)
+            prev_midi = prev - first + self.min_pitch
             iv = ops.clip(midi[None, None, :] - prev_midi[..., None], -MAX_INTERVAL,
                           MAX_INTERVAL) + MAX_INTERVAL
             out = ops.take_along_axis(ops.matmul(h, wi) + bi, iv, axis=-1) \
@@ -110,15 +122,17 @@ def layer_class():
             pcs = ops.cast(pcs, h.dtype)
             out += tones[..., :1] * ops.take(pcs, midi % 12, axis=-1) \
                 + tones[..., 1:] * ops.take(pcs, 12 + midi % 12, axis=-1)
-            after = self.vocab_size - self.first_pitch - self.n_pitches
-            return logits + ops.pad(out, [[0, 0], [0, 0], [self.first_pitch, after]])
+            durations = ops.convert_to_tensor(self.durations, dtype="int32")
+            phase = ops.mod(pos[..., None] + durations[None, None, :], TICKS_PER_BEAT)
+            dur = ops.take_along_axis(ops.matmul(h, wp) + bp, phase, axis=-1)
+            return logits + ops.pad(ops.concatenate([out, dur], axis=-1),
+                                    [[0, 0], [0, 0], [first, 0]])
 
         def compute_output_shape(self, input_shape):
             return input_shape[0]
 
         def get_config(self) -> dict:
-            return {**super().get_config(), "vocab_size": self.vocab_size,
-                    "first_pitch": self.first_pitch, "min_pitch": self.min_pitch,
-                    "n_pitches": self.n_pitches}
+            return {**super().get_config(), "min_pitch": self.min_pitch,
+                    "n_pitches": self.n_pitches, "durations": self.durations}
 
     return RelativeHeads

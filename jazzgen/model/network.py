@@ -42,10 +42,9 @@ def build_model(vocab_size: int, enc: EncodingConfig, cfg: ModelConfig):
         x = layers.Dropout(cfg.dropout, name=f"dropout_{i}")(x)
     logits = layers.Dense(vocab_size, name="logits")(x)
     if cfg.relative_heads:
-        first = 3  # <pad>, <bos>, rest, then the pitches (see Vocabulary)
-        logits = heads.layer_class()(vocab_size, first, enc.min_pitch,
-                                     enc.max_pitch - enc.min_pitch + 1,
-                                     name=heads.LAYER)([logits, x, tokens, roots, pcs])
+        logits = heads.layer_class()(enc.min_pitch, enc.max_pitch - enc.min_pitch + 1,
+                                     enc.durations, name=heads.LAYER)(
+            [logits, x, tokens, pos, roots, pcs])
     return keras.Model(inputs=[tokens, pos, roots, pcs], outputs=logits, name="jazzgen_lstm")
 
 
@@ -77,12 +76,12 @@ class NumpyLSTM:
     """The trained network as plain arrays, stepped one event at a time (float64)."""
 
     def __init__(self, weights: dict[str, list[np.ndarray]], lstm_layers: int,
-                 pitch_range: tuple[int, int] = (0, 0)) -> None:
+                 enc: EncodingConfig | None = None) -> None:
         w = {k: [np.asarray(a, dtype=np.float64) for a in v] for k, v in weights.items()}
         self.heads = w.get(heads.LAYER)  # None: a plain output layer
-        self.pitch_range = pitch_range  # MIDI pitches of the pitch tokens (for the heads)
-        if self.heads is not None and pitch_range[1] <= pitch_range[0]:
-            raise ValueError("a network with relative heads needs its pitch range")
+        self.enc = enc  # the token layout the heads need
+        if self.heads is not None and enc is None:
+            raise ValueError("a network with relative heads needs its encoding")
         self.tok = w["token_embedding"][0]
         self.pos = w["position_embedding"][0]
         self.root = w["root_embedding"][0]
@@ -91,25 +90,25 @@ class NumpyLSTM:
         self.hidden = self.lstm[0][1].shape[0]
 
     @classmethod
-    def from_keras(cls, model, lstm_layers: int, pitch_range: tuple[int, int] = (0, 0)
+    def from_keras(cls, model, lstm_layers: int, enc: EncodingConfig | None = None
                    ) -> NumpyLSTM:
         """Copy the weights out of a Keras model built by :func:`build_model`."""
         names = ["token_embedding", "position_embedding", "root_embedding", "logits"]
         names += [f"lstm_{i}" for i in range(lstm_layers)]
         if any(layer.name == heads.LAYER for layer in model.layers):
             names.append(heads.LAYER)
-        return cls({n: model.get_layer(n).get_weights() for n in names}, lstm_layers, pitch_range)
+        return cls({n: model.get_layer(n).get_weights() for n in names}, lstm_layers, enc)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], lstm_layers: int,
-                    pitch_range: tuple[int, int] = (0, 0)) -> NumpyLSTM:
+                    enc: EncodingConfig | None = None) -> NumpyLSTM:
         """Rebuild from the flat ``layer.index`` arrays that :meth:`arrays` gives."""
         layers: dict[str, list[tuple[int, np.ndarray]]] = {}
         for key, value in arrays.items():
             layer, index = key.rsplit(".", 1)
             layers.setdefault(layer, []).append((int(index), value))
         return cls({k: [a for _, a in sorted(v, key=lambda t: t[0])] for k, v in layers.items()},
-                   lstm_layers, pitch_range)
+                   lstm_layers, enc)
 
     def arrays(self, dtype=np.float32) -> dict[str, np.ndarray]:
         """Every weight as a flat ``layer.index`` -> array mapping (see :func:`weight_shapes`)."""
@@ -147,9 +146,10 @@ class NumpyLSTM:
             x = h
         logits = x @ self.dense_w + self.dense_b
         if self.heads is not None:
-            lo, hi = self.pitch_range
-            first = 3  # <pad>, <bos>, rest, then the pitches (see Vocabulary)
-            logits[:, first:first + hi - lo + 1] += heads.pitch_logits(
-                self.heads, x, np.full(b, -1) if prev is None else prev, feats.roots,
-                feats.pcs, first, lo, hi - lo + 1)
+            n = self.enc.max_pitch - self.enc.min_pitch + 1
+            context = (np.full(b, -1) if prev is None else prev, feats.pos, feats.roots,
+                       feats.pcs)
+            pitch, duration = heads.head_terms(self.heads, x, context, self.enc.min_pitch, n,
+                                               np.asarray(self.enc.durations))
+            logits[:, heads.FIRST_PITCH:] += np.concatenate([pitch, duration], axis=1)
         return logits, new_state

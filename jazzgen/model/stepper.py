@@ -46,7 +46,8 @@ class StepNet:
         self.dense_b = net.dense_b.astype(F32)
         self._dense: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self.heads = None if net.heads is None else [a.astype(F32) for a in net.heads]
-        self.pitch_range = net.pitch_range
+        self.enc = net.enc
+        self.durations = None if net.enc is None else np.asarray(net.enc.durations)
 
     def condition(self, pos: int, roots: tuple[int, int], pcs: np.ndarray) -> np.ndarray:
         """The first layer's input term [4H] for an onset's bar position, roots and flags."""
@@ -65,8 +66,8 @@ class StepNet:
         ``columns`` picks the logits to compute (the tokens the grammar allows next). With
         one solo the products run on vectors (BLAS's matrix-vector kernel, about twice as
         fast here as a one-row matrix product). A network with relative heads needs
-        ``context`` = (tokens of the step before [B], roots [B, 2], chord flags [B, 24] at
-        the next onset) wherever pitch columns are computed.
+        ``context`` = (tokens of the step before [B], bar positions [B], roots [B, 2] and
+        chord flags [B, 24] at the next onset) wherever it computes any column.
         """
         one = len(tokens) == 1
         h, c = state[0]
@@ -88,19 +89,21 @@ class StepNet:
         return logits, new_state
 
     def _add_heads(self, logits: np.ndarray, x: np.ndarray, columns: slice, context) -> None:
-        """Add the relative heads' terms, in place, to the pitch columns among ``columns``."""
-        first, (lo, hi) = 3, self.pitch_range  # pitch tokens follow <pad>, <bos>, rest
+        """Add the relative heads' terms, in place, to the pitch and duration columns among
+        ``columns`` (the slice's step is 1)."""
         start = columns.start or 0
-        stop = min(columns.stop if columns.stop is not None else first + hi - lo + 1,
-                   first + hi - lo + 1)
-        a, b = max(start, first), stop
-        if a >= b:
+        stop = columns.stop if columns.stop is not None else start + logits.shape[1]
+        a = max(start, heads.FIRST_PITCH)
+        if a >= stop:
             return
         if context is None:
             raise ValueError("a network with relative heads needs the step's context")
-        prev, roots, pcs = context
-        terms = heads.pitch_logits(self.heads, x, prev, roots, pcs, first, lo, hi - lo + 1)
-        logits[:, a - start:b - start] += terms[:, a - first:b - first]
+        n = self.enc.max_pitch - self.enc.min_pitch + 1
+        pitch, duration = heads.head_terms(self.heads, x, context, self.enc.min_pitch, n,
+                                           self.durations)
+        terms = np.concatenate([pitch, duration], axis=1)
+        first = heads.FIRST_PITCH
+        logits[:, a - start:stop - start] += terms[:, a - first:stop - first]
 
     def _dense_for(self, columns: slice) -> tuple[np.ndarray, np.ndarray]:
         """The output layer's columns as contiguous arrays (a sliced view would be copied at
