@@ -97,9 +97,11 @@ def test_a_system_without_midi_is_one_port_error(monkeypatch):
 
 def test_ports_are_opened_by_the_names_found(monkeypatch):
     fake = FakeBackend(NAMES[:2], NAMES[2:])
-    monkeypatch.setattr(ports, "backend", lambda: fake)
+    loads = []
+    monkeypatch.setattr(ports, "backend", lambda: loads.append(1) or fake)
     inport, outport = ports.open_ports("keystation", "fluid")
     assert fake.opened == [NAMES[1], NAMES[2]]
+    assert len(loads) == 1  # the backend is loaded once for both ports
     assert hasattr(inport, "iter_pending") and hasattr(outport, "send")
     assert isinstance(ports.open_output("synth"), MemoryOutput)
     with pytest.raises(PortError, match="no MIDI input port 'piano'"):
@@ -136,3 +138,19 @@ def test_memory_ports_hand_out_messages_in_time_and_keep_what_was_sent():
     out.close()
     inport.close()
     assert out.closed and inport.closed
+
+
+def test_an_output_that_will_not_open_closes_the_input_opened_for_it(monkeypatch):
+    class Busy(FakeBackend):
+        def open_input(self, name):
+            self.port = super().open_input(name)
+            return self.port
+
+        def open_output(self, name):
+            raise OSError("device busy")
+
+    fake = Busy(NAMES[:2], NAMES[2:])
+    monkeypatch.setattr(ports, "backend", lambda: fake)
+    with pytest.raises(PortError, match=r"cannot open MIDI output 'FLUID Synth.*device busy"):
+        ports.open_ports("keystation", "fluid")
+    assert fake.port.closed

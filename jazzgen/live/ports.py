@@ -33,9 +33,10 @@ def backend() -> mido.Backend:
     return mido.Backend(BACKEND, load=True)
 
 
-def port_names() -> tuple[list[str], list[str]]:
-    """The names of the MIDI input ports and of the output ports, as the system lists them."""
-    midi = backend()
+def port_names(midi: mido.Backend | None = None) -> tuple[list[str], list[str]]:
+    """The names of the MIDI input ports and of the output ports, as the system lists them
+    (through ``midi``, the backend already loaded, if given)."""
+    midi = midi or backend()
     try:
         return midi.get_input_names(), midi.get_output_names()
     except OSError as exc:  # rtmidi's errors are OSErrors: no ALSA sequencer, no CoreMIDI
@@ -60,31 +61,32 @@ def find_port(name: str, names: Sequence[str], kind: str) -> str:
     raise PortError(f"no MIDI {kind} port {name!r}{hint}; {kind} ports: {listed}")
 
 
+def _open(midi: mido.Backend, kind: str, name: str, names: Sequence[str]):
+    """Open the ``kind`` ("input" or "output") port that ``name`` means among ``names``."""
+    found = find_port(name, names, kind)
+    try:
+        return midi.open_input(found) if kind == "input" else midi.open_output(found)
+    except OSError as exc:
+        raise PortError(f"cannot open MIDI {kind} {found!r} ({exc})") from None
+
+
 def open_ports(in_name: str, out_name: str):
-    """Open the input port and the output port named (see :func:`find_port`)."""
+    """Open the input port and the output port named (see :func:`find_port`); the backend
+    is loaded and the ports listed once."""
     midi = backend()
-    inputs, outputs = port_names()
-    in_port = find_port(in_name, inputs, "input")
-    out_port = find_port(out_name, outputs, "output")
+    inputs, outputs = port_names(midi)
+    inport = _open(midi, "input", in_name, inputs)
     try:
-        inport = midi.open_input(in_port)
-    except OSError as exc:
-        raise PortError(f"cannot open MIDI input {in_port!r} ({exc})") from None
-    try:
-        return inport, midi.open_output(out_port)
-    except OSError as exc:
+        return inport, _open(midi, "output", out_name, outputs)
+    except PortError:
         inport.close()
-        raise PortError(f"cannot open MIDI output {out_port!r} ({exc})") from None
+        raise
 
 
 def open_output(name: str):
     """Open the output port named (see :func:`find_port`)."""
     midi = backend()
-    found = find_port(name, port_names()[1], "output")
-    try:
-        return midi.open_output(found)
-    except OSError as exc:
-        raise PortError(f"cannot open MIDI output {found!r} ({exc})") from None
+    return _open(midi, "output", name, port_names(midi)[1])
 
 
 def note_on(channel: int, note: int, velocity: int) -> mido.Message:
