@@ -153,3 +153,36 @@ def test_trade_live_through_faked_ports_on_a_simulated_clock(monkeypatch, tmp_pa
     assert inport.closed and outport.closed and outport.sounding() == set()
     data = mido.MidiFile(file=io.BytesIO(out.read_bytes()))
     assert [t.name for t in data.tracks][1:] == ["jazzgen", "Player", "Piano", "Bass", "Drums"]
+
+
+def test_ctrl_c_in_a_live_trade_writes_what_was_played(monkeypatch, tmp_path):
+    class CtrlC(SimClock):
+        def sleep(self, seconds):
+            super().sleep(seconds)
+            if self.now() > stop:
+                raise KeyboardInterrupt
+
+    clock = CtrlC()
+    beat = 60.0 / 240.0
+    bar1 = engine.START_SECONDS + 4 * beat
+    stop = bar1 + 6 * beat  # in jazzgen's first answer bar, of 8 bars
+    timed = [(bar1 + i * beat, note_on(0, 60 + i, 90)) for i in range(4)]
+    timed += [(bar1 + (i + 0.5) * beat, note_off(0, 60 + i)) for i in range(4)]
+    inport, outport = MemoryInput(clock, timed), MemoryOutput(clock)
+    monkeypatch.setattr(ports, "open_ports", lambda a, b: (inport, outport))
+    monkeypatch.setattr(engine, "RealClock", lambda: clock)
+    monkeypatch.setattr(engine, "ThreadWorker", lambda: SimWorker(clock, 0.02))
+    out = tmp_path / "live.mid"
+    r = run("trade", "--in-port", "keys", "--out-port", "synth", "--chords", "C7 | F7 |",
+            "--choruses", 4, "--bars-each", 1, "--tempo", 240, "--seed", 1, "--model", SHIPPED,
+            "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "Stopped with Ctrl-C: the trade so far is kept." in r.stderr
+    assert r.stdout.splitlines()[1] == f"Wrote {out}"
+    assert inport.closed and outport.closed and outport.sounding() == set()
+    data = mido.MidiFile(file=io.BytesIO(out.read_bytes()))
+    assert [t.name for t in data.tracks][1:] == ["jazzgen", "Player", "Piano", "Bass", "Drums"]
+    # the file ends where the trade stopped (count-in bar + 6 beats), not after 8 bars
+    assert 2.5 <= data.length <= 2.6
+    player = [m.note for m in data.tracks[2] if m.type == "note_on" and m.velocity]
+    assert player == [60, 61, 62, 63]

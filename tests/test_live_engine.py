@@ -176,7 +176,7 @@ def test_a_late_answer_plays_only_its_notes_still_to_come():
     assert out.sounding() == set()
 
 
-def test_stopping_sends_note_offs_and_all_notes_off():
+def test_ctrl_c_sends_note_offs_and_all_notes_off_and_keeps_what_was_played():
     class CtrlC(SimClock):
         def sleep(self, seconds):
             super().sleep(seconds)
@@ -190,12 +190,16 @@ def test_stopping_sends_note_offs_and_all_notes_off():
     out = MemoryOutput(clock)
     engine = Engine(setup, scripted(setup)[0], MemoryInput(clock), out, clock,
                     SimWorker(clock, seconds=0.01))
-    with pytest.raises(KeyboardInterrupt):
-        engine.run()
+    result = engine.run()  # Ctrl-C ends the trade, not the program
     assert ons(out, 0)  # jazzgen had begun its answer
     assert out.sounding() == set()
     offs = {m.channel for _, m in out.sent if m.type == "control_change" and m.control == 123}
     assert offs == {0, 1, 2, 9}
+    assert result.stopped_at == engine.tick(clock.now()) > 0
+    played = [n for n in result.answers]
+    assert played and all(n.end <= result.stopped_at for n in played)
+    # what it keeps is what sounded: one answer note per quarter up to the stop
+    assert len(played) == len(ons(out, 0))
 
 
 def test_an_answer_that_fails_stops_the_trade_and_silences_it():

@@ -208,3 +208,17 @@ def test_cut_notes_drops_what_starts_late_and_cuts_what_rings_on():
     assert cut_notes(notes, 48) == (Note(60, 0, 24), Note(62, 24, 24))
     assert cut_notes(notes, 96) == notes
     assert cut_notes(notes, 0) == ()
+
+
+def test_cut_score_cuts_melody_parts_and_changes_at_one_tick():
+    from jazzgen.music.chords import ChordChange, parse_chord
+    from jazzgen.music.notes import Part, Score, cut_score
+
+    score = Score((Note(60, 0, 24), Note(62, 24, 48), Note(64, 96, 24)),
+                  (ChordChange(0, 96, parse_chord("C7")), ChordChange(96, 96, parse_chord("F7"))),
+                  parts=(Part("Bass", (Note(36, 0, 96), Note(41, 96, 96)), 33, 1),))
+    cut = cut_score(score, 48)
+    assert cut.notes == (Note(60, 0, 24), Note(62, 24, 24))
+    assert cut.changes == (ChordChange(0, 48, parse_chord("C7")),)
+    assert cut.parts[0].notes == (Note(36, 0, 48),) and cut.parts[0].program == 33
+    assert cut_score(score, 1000) == score

@@ -112,6 +112,8 @@ def _live(model, player: Path | None, in_port: str | None, out_port: str | None,
     finally:
         inport.close()
         outport.close()
+    if result.stopped_at is not None:
+        err("Stopped with Ctrl-C: the trade so far is kept.")
     for t in result.timings:
         err(f"Answer {t.index + 1}: sampled in {1000 * t.busy:.0f} ms, ready "
             f"{t.margin:.2f} s before its first beat"

@@ -25,7 +25,6 @@ from jazzgen.generate.solo import (
     Result,
     Solo,
     calibrated_sampling,
-    cut_changes,
     feel_rng,
     load_primer,
     numbered,
@@ -39,7 +38,7 @@ from jazzgen.model.novelty import load_quotes
 from jazzgen.music.chart import SYMBOLS
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.humanize import Nudge, humanize
-from jazzgen.music.notes import Score, TimeSignature, bar_meters, signature_at
+from jazzgen.music.notes import Score, TimeSignature, bar_meters, cut_changes, signature_at
 from jazzgen.music.swing import swing_ticks
 from jazzgen.output.parts import part_for_program
 from jazzgen.output.render import write_outputs

@@ -31,7 +31,7 @@ from jazzgen.model.novelty import QUOTES_FILE, load_quotes
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.humanize import Performance, humanize
-from jazzgen.music.notes import Score, ticks_to_seconds
+from jazzgen.music.notes import Score, cut_changes, ticks_to_seconds
 from jazzgen.music.quotes import QuoteIndex
 from jazzgen.music.swing import swing_ticks
 from jazzgen.output.render import Outputs, write_outputs
@@ -202,12 +202,6 @@ def calibrated_sampling(bundle) -> SampleConfig:
         return SampleConfig(**{k: v for k, v in stored.items() if v is not None})
     except (ConfigError, TypeError) as exc:
         raise BundleError(f"{bundle.path / 'config.json'}: meta.sampling: {exc}") from None
-
-
-def cut_changes(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
-    """The changes that start before ``stop``, the last one cut there."""
-    return tuple(c if c.end <= stop else ChordChange(c.start, stop - c.start, c.chord)
-                 for c in changes if c.start < stop)
 
 
 def _arrange(score: Score, request: Request, end: int,

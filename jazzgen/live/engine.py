@@ -34,7 +34,7 @@ from jazzgen.generate.trade import (
 )
 from jazzgen.live.clock import Clock, RealClock, ThreadWorker
 from jazzgen.live.ports import note_event, note_off, note_on, program, silence
-from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, Score
+from jazzgen.music.notes import TICKS_PER_BEAT, Note, Part, Score, cut_notes, cut_score
 
 LOOKAHEAD_BEATS = 2.0
 """Beats before an answer's first bar line at which its sampling starts: the answer hears
@@ -96,6 +96,7 @@ class LiveResult:
     timings: tuple[AnswerTiming, ...]
     sent: int
     lateness: float = 0.0
+    stopped_at: int | None = None  # tick where Ctrl-C stopped it; None: played to the end
 
 
 Answer = Callable[[int, Sequence[Note], int], tuple[Note, ...]]
@@ -142,6 +143,7 @@ class Engine:
                 self._send(program(part.channel, part.program))
             self._schedule(part.channel, part.notes, -s.lead)
         end = self.seconds(s.plan.end)
+        stopped = None
         try:
             while True:
                 now = self.clock.now()
@@ -156,12 +158,17 @@ class Engine:
                     break
                 wake = min(self.queue[0][0] if self.queue else end, now + POLL_SECONDS)
                 self.clock.sleep(wake - now)
+        except KeyboardInterrupt:  # Ctrl-C: what was played so far is the session
+            stopped = max(0, self.tick(self.clock.now()))
         finally:
             self._silence()
             self.worker.close()
         kept, dropped = split_player(self._heard(self.tick(self.clock.now())), s.plan)
-        return LiveResult(kept, tuple(self.answers), dropped + self.early, tuple(self.timings),
-                          self.sent, self.lateness)
+        answers = tuple(self.answers)
+        if stopped is not None:  # nothing that had not sounded yet
+            kept, answers = cut_notes(kept, stopped), cut_notes(answers, stopped)
+        return LiveResult(kept, answers, dropped + self.early, tuple(self.timings),
+                          self.sent, self.lateness, stopped)
 
     def _send(self, msg) -> None:
         """Send one message, keeping track of the notes it leaves sounding."""
@@ -274,4 +281,7 @@ def live_trade(model, request: TradeRequest, inport, outport, clock: Clock | Non
     engine = Engine(setup, answerer.answer, inport, outport, clock or RealClock(),
                     worker or ThreadWorker())
     result = engine.run()
-    return result, assemble(plan, request, tempo, result.player, result.answers, band)
+    score = assemble(plan, request, tempo, result.player, result.answers, band)
+    if result.stopped_at is not None:  # the band and the changes stop where the trade did
+        score = cut_score(score, result.stopped_at + lead_ticks(plan, request))
+    return result, score

@@ -213,6 +213,19 @@ def cut_notes(notes: list[Note] | tuple[Note, ...], stop: int) -> tuple[Note, ..
                  for n in notes if n.start < stop)
 
 
+def cut_changes(changes: tuple[ChordChange, ...], stop: int) -> tuple[ChordChange, ...]:
+    """The changes that start before ``stop``, the last one cut there."""
+    return tuple(c if c.end <= stop else ChordChange(c.start, stop - c.start, c.chord)
+                 for c in changes if c.start < stop)
+
+
+def cut_score(score: Score, stop: int) -> Score:
+    """``score`` up to tick ``stop``: melody, parts and changes cut there."""
+    return replace(score, notes=cut_notes(score.notes, stop),
+                   changes=cut_changes(score.changes, stop),
+                   parts=tuple(replace(p, notes=cut_notes(p.notes, stop)) for p in score.parts))
+
+
 def ticks_to_seconds(ticks: int, tempo: float) -> float:
     """Duration in seconds of ``ticks`` at ``tempo`` quarter-note BPM."""
     return ticks / TICKS_PER_BEAT * 60.0 / tempo
