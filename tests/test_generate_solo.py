@@ -241,3 +241,18 @@ def test_arranging_humanizes_from_its_own_stream_and_swings_the_band_by_tempo():
     assert deaf.parts[1] == plain.parts[1] and deaf.parts[0] != plain.parts[0]
     alone, played = arrange(humanize=1.0)
     assert alone.parts == () and played.lines[0] == arrange(band=band, humanize=1.0)[1].lines[0]
+
+
+def test_a_bar_longer_than_the_model_s_positions_is_one_clear_error():
+    from types import SimpleNamespace
+
+    from jazzgen.generate.solo import check_meter
+    from jazzgen.music.notes import TimeSignature
+
+    bundle = SimpleNamespace(vocab=SimpleNamespace(cfg=SimpleNamespace(positions=192)))
+    check_meter(bundle, TimeSignature(0, 8, 4))  # 192 ticks: fits
+    with pytest.raises(GenerateError, match=r"^a bar of 9/4 is longer than the 192 bar "
+                                            r"positions this model knows$"):
+        check_meter(bundle, TimeSignature(0, 9, 4))
+    with pytest.raises(GenerateError, match=r"^a bar of 17/8 in song.mid is longer than"):
+        check_meter(bundle, TimeSignature(0, 17, 8), "in song.mid")

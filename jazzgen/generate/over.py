@@ -25,6 +25,7 @@ from jazzgen.generate.solo import (
     Result,
     Solo,
     calibrated_sampling,
+    check_meter,
     feel_rng,
     load_primer,
     numbered,
@@ -82,10 +83,7 @@ def generate_over(model: str | os.PathLike | None, output: str | os.PathLike,
     path = resolve_model(model)
     bundle = load_bundle(path)
     for sig in sigs:
-        if sig.bar_ticks > bundle.vocab.cfg.positions:
-            raise GenerateError(f"{backing.path.name} has bars of {sig.numerator}/"
-                                f"{sig.denominator}, longer than the "
-                                f"{bundle.vocab.cfg.positions} bar positions this model knows")
+        check_meter(bundle, sig, f"in {backing.path.name}")
     here_sigs, here = _from(sigs, changes, start)
     primer = None
     if request.primer:

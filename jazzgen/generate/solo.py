@@ -31,7 +31,7 @@ from jazzgen.model.novelty import QUOTES_FILE, load_quotes
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.humanize import Performance, humanize
-from jazzgen.music.notes import Score, cut_changes, ticks_to_seconds
+from jazzgen.music.notes import Score, TimeSignature, cut_changes, ticks_to_seconds
 from jazzgen.music.quotes import QuoteIndex
 from jazzgen.music.swing import swing_ticks
 from jazzgen.output.render import Outputs, write_outputs
@@ -145,9 +145,7 @@ def generate(model: str | os.PathLike | None, output: str | os.PathLike,
         changes = tuple(c for c in primer.changes if c.start < primer_bars * bar) + changes
     path = resolve_model(model)
     bundle = load_bundle(path)
-    if bar > bundle.vocab.cfg.positions:
-        raise GenerateError(f"a bar of {sig.numerator}/{sig.denominator} is longer than the "
-                            f"{bundle.vocab.cfg.positions} bar positions this model knows")
+    check_meter(bundle, sig)
     seeds = np.random.SeedSequence(request.seed).spawn(2 * request.num_outputs)
     sampling = request.sample.over(calibrated_sampling(bundle))
     quotes = load_quotes(path)
@@ -236,14 +234,28 @@ def feel_rng(rng: np.random.Generator) -> np.random.Generator:
                                                         spawn_key=(*seq.spawn_key, 3)))
 
 
+def check_meter(bundle, sig: TimeSignature, where: str = "") -> None:
+    """GenerateError when a bar of ``sig`` is longer than the bar positions ``bundle``
+    knows; ``where`` ("in song.mid") says where the meter came from."""
+    if sig.bar_ticks > bundle.vocab.cfg.positions:
+        place = f" {where}" if where else ""
+        raise GenerateError(f"a bar of {sig.numerator}/{sig.denominator}{place} is longer than "
+                            f"the {bundle.vocab.cfg.positions} bar positions this model knows")
+
+
+def read_solo(path: str | os.PathLike, track: str | None, what: str) -> Score:
+    """A solo read from a file, or a GenerateError that calls it ``what`` ("primer")."""
+    try:
+        return read_score(path, track=track)
+    except ReadError as exc:
+        raise GenerateError(f"{what} {exc}") from None
+    except OSError as exc:
+        raise GenerateError(f"{what} {path}: {exc.strerror or exc}") from None
+
+
 def load_primer(path: str | os.PathLike, track: str | None, bar: int) -> tuple[Score, int]:
     """The primer score and the whole bars it fills."""
-    try:
-        primer = read_score(path, track=track)
-    except ReadError as exc:
-        raise GenerateError(f"primer {exc}") from None
-    except OSError as exc:
-        raise GenerateError(f"primer {path}: {exc.strerror or exc}") from None
+    primer = read_solo(path, track, "primer")
     bars = max(1, math.ceil(max(n.end for n in primer.notes) / bar))
     if bars > MAX_PRIMER_BARS:
         raise GenerateError(f"primer {Path(path).name} lasts {bars} bars; the limit is "

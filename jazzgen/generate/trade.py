@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.errors import GenerateError, ReadError
+from jazzgen.errors import GenerateError
 from jazzgen.generate.band import make_band
 from jazzgen.generate.band_config import BandConfig
 from jazzgen.generate.form import MAX_PRIMER_NOTES, Form, form_changes, repeat_form, solo_bars
 from jazzgen.generate.sampling import SampleConfig, SampleOverrides, sample
-from jazzgen.generate.solo import calibrated_sampling, resolve_model
+from jazzgen.generate.solo import calibrated_sampling, check_meter, read_solo, resolve_model
 from jazzgen.io.midi import write_midi
-from jazzgen.io.read import read_score
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
 from jazzgen.music.notes import Note, Part, Score, TimeSignature, cut_notes, monophonic
@@ -145,10 +144,7 @@ class Answerer:
     """Samples jazzgen's answers of a plan with one model bundle, each from its own stream."""
 
     def __init__(self, bundle, plan: Plan, request: TradeRequest) -> None:
-        if plan.sig.bar_ticks > bundle.vocab.cfg.positions:
-            raise GenerateError(f"a bar of {plan.sig.numerator}/{plan.sig.denominator} is "
-                                f"longer than the {bundle.vocab.cfg.positions} bar positions "
-                                f"this model knows")
+        check_meter(bundle, plan.sig)
         self.bundle, self.plan, self.request = bundle, plan, request
         self.sampling = request.sample.over(calibrated_sampling(bundle))
         self.seeds = trade_seeds(request.seed, len(plan.answers))[0]
@@ -242,7 +238,7 @@ def trade(model: str | os.PathLike | None, player_file: str | os.PathLike,
     player's turns note for note, sample jazzgen's answers, put the band under both."""
     from jazzgen.model.bundle import load_bundle
 
-    played = _read_player(player_file, request.track)
+    played = read_solo(player_file, request.track, "player's solo")
     if not played.notes:
         raise GenerateError(f"player's solo {Path(player_file).name}: no notes")
     sig = request.form.time_signature()
@@ -269,16 +265,6 @@ def write_trade(score: Score, path: str | os.PathLike, solo_program: int = gm.SO
     """Write a trade's score as a type-1 MIDI file, atomically: the conductor track, then
     tracks named ``jazzgen`` (its answers, as ``solo_program``) and ``Player``, the band."""
     return write_midi(score, path, solo_program=solo_program, solo_name=JAZZGEN_NAME)
-
-
-def _read_player(path: str | os.PathLike, track: str | None) -> Score:
-    """The player's solo, or a GenerateError naming the file."""
-    try:
-        return read_score(path, track=track)
-    except ReadError as exc:
-        raise GenerateError(f"player's solo {exc}") from None
-    except OSError as exc:
-        raise GenerateError(f"player's solo {path}: {exc.strerror or exc}") from None
 
 
 def _remarks(name: str, played: Score, plan: Plan, dropped: int) -> tuple[str, ...]:
