@@ -66,6 +66,10 @@ class BundleError(JazzgenError):
     """A model bundle that is missing, incomplete, corrupt, or does not match this code."""
 
 
+class TrainError(JazzgenError):
+    """Training that cannot go on (a multi-worker peer lost, say); the checkpoint stays."""
+
+
 class GenerateError(JazzgenError):
     """A generation request that cannot be carried out."""
 

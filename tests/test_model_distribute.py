@@ -85,3 +85,46 @@ def test_positions_are_gathered_from_every_replica():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     assert positions(strategy, [(2, 37), (2, 30)]) == [[(2, 37), (2, 30)]]
     assert positions(strategy, []) == [[(-1, -1), (-1, -1)]]
+
+
+def test_a_lost_peer_is_one_clear_error_and_other_errors_pass_unchanged():
+    import tensorflow as tf
+
+    from jazzgen.errors import TrainError
+    from jazzgen.model.distribute import Task, cluster_error
+
+    lost = tf.errors.UnavailableError(None, None, "Socket closed\n[[{{node CollectiveReduce}}]]")
+    got = cluster_error(lost, Task(1, 2))
+    assert isinstance(got, TrainError)
+    assert str(got) == ("multi-worker training stopped on worker 1 of 2: UnavailableError "
+                        "(Socket closed); check that every worker runs and can reach the "
+                        "others, then run the same commands again to resume from the last "
+                        "checkpoint")
+    assert cluster_error(lost, Task()) is lost  # one worker: TensorFlow's own error
+    bug = ValueError("a bug")
+    assert cluster_error(bug, Task(0, 2)) is bug
+
+
+@pytest.mark.slow
+def test_train_turns_a_peer_lost_mid_epoch_into_that_error(tiny_corpus, tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from jazzgen.errors import TrainError
+    from jazzgen.model import train as train_module
+    from jazzgen.model.config import ModelConfig, TrainConfig
+    from jazzgen.model.distribute import Task
+
+    def lost(*_args, **_kwargs):
+        raise tf.errors.UnavailableError(None, None, "failed to connect to all addresses")
+
+    monkeypatch.setattr(train_module, "make_strategy",
+                        lambda _name: (tf.distribute.get_strategy(), Task(0, 2)))
+    monkeypatch.setattr(train_module, "agreed_state", lambda _dist, state, _log: state)
+    monkeypatch.setattr(train_module, "is_multi_worker", lambda _dist: True)
+    monkeypatch.setattr(train_module, "build_optimizer", lambda *_a: None)
+    monkeypatch.setattr(train_module, "fit_epoch", lost)
+    with pytest.raises(TrainError, match=r"worker 0 of 2: UnavailableError \(failed to connect"):
+        train_module.train(tiny_corpus, tmp_path / "m", model_cfg=ModelConfig(lstm_size=8),
+                           train_cfg=TrainConfig(epochs=1, sequence_length=32, batch_size=16),
+                           verbose=0, log=lambda _m: None)
+    assert not (tmp_path / "m").exists()

@@ -23,7 +23,7 @@ import os
 import weakref
 from dataclasses import dataclass
 
-from jazzgen.errors import ConfigError
+from jazzgen.errors import ConfigError, TrainError
 
 STRATEGIES = ("auto", "one", "mirrored", "multi-worker")
 _STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its compiled step
@@ -98,6 +98,22 @@ def make_strategy(name: str):
         return tf.distribute.MirroredStrategy(), Task()
     return tf.distribute.get_strategy(), Task()
 
+
+
+def cluster_error(exc: BaseException, task: Task) -> BaseException:
+    """``exc`` as one clear TrainError when TensorFlow's collective ops failed in a
+    multi-worker run (a peer that cannot be reached or went away, a timed-out all-reduce);
+    any other exception comes back unchanged."""
+    import tensorflow as tf
+
+    if task.workers <= 1 or not isinstance(exc, tf.errors.OpError):
+        return exc
+    detail = (exc.message or "").strip().splitlines()
+    return TrainError(f"multi-worker training stopped on worker {task.index} of "
+                      f"{task.workers}: {type(exc).__name__}"
+                      + (f" ({detail[0][:200]})" if detail else "")
+                      + "; check that every worker runs and can reach the others, then run "
+                      "the same commands again to resume from the last checkpoint")
 
 
 def is_multi_worker(strategy) -> bool:

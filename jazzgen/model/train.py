@@ -35,6 +35,7 @@ from jazzgen.model.distribute import (
     agreed_state,
     build_optimizer,
     choose,
+    cluster_error,
     fit_epoch,
     is_multi_worker,
     make_strategy,
@@ -260,6 +261,8 @@ def train(
                       epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks,
                       verbose=verbose,
                       shuffle=False)  # the dataset is in the epoch's order already
+    except Exception as exc:  # a lost peer is one clear error, not TensorFlow's traceback
+        raise cluster_error(exc, task) from None
     finally:
         trainlog.close()
     if state.get("best_file"):
