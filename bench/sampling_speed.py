@@ -28,6 +28,7 @@ from jazzgen.generate.solo import PACKAGED_MODEL
 from jazzgen.model.backend import import_keras
 from jazzgen.model.bundle import load_bundle
 from jazzgen.model.encoding import Conditioner, encode_events
+from jazzgen.model.heads import layer_class
 from jazzgen.music.notes import Score, TimeSignature
 from jazzgen.music.progressions import parse_changes, progression_changes
 
@@ -87,7 +88,9 @@ def main() -> None:
     if not (args.model / "model.keras").is_file():
         skip(f"no model bundle at {args.model} (pass --model DIR)")
     bundle = load_bundle(args.model)
-    model = import_keras().models.load_model(args.model / "model.keras", compile=False,
+    keras = import_keras()
+    layer_class()  # the relative heads' layer, registered for safe mode
+    model = keras.models.load_model(args.model / "model.keras", compile=False,
                                              safe_mode=True)
     long = repeat_form(parse_changes(progression_changes("blues")), 12, 96, 40 * 12)
     with threadpool_limits(limits=1, user_api="blas"):

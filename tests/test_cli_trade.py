@@ -52,7 +52,7 @@ def test_trade_writes_the_file_and_says_what_it_did(tmp_path, player):
     assert r.stdout == (f"Wrote {out} (12 bars of blues in Bb at 150 BPM; player: bars 1-4, "
                         f"9-12 ({notes['Player']} notes); jazzgen: bars 5-8 "
                         f"({notes['jazzgen']} notes))\n")
-    assert r.stderr.startswith(f"Model: {SHIPPED}; seed: 3; temperature 0.9, top-p 0.95; "
+    assert r.stderr.startswith(f"Model: {SHIPPED}; seed: 3; temperature 0.9, top-p 1; "
                                f"band swing 0.75 (from tempo 150)\nNote: ")
     assert [t.name for t in mid.tracks][1:] == ["jazzgen", "Player", "Piano", "Bass"]
     programs = {t.name: m.program for t in mid.tracks for m in t if m.type == "program_change"}

@@ -38,6 +38,9 @@ def test_the_gap_counts_each_measure_in_units_of_its_tolerance():
     assert cal.gap({**real, "H1": 2.1}, real) == pytest.approx(1.0)  # 5% of 2.0
     assert cal.gap({**real, "chord_tones": 0.4}, real) == pytest.approx(4.0)  # 2 x 5 points
     assert cal.gap({**real, "chord_or_scale_tones": 0.77}, real) == pytest.approx(1.0)
+    real["classifier"] = 0.5
+    assert cal.gap({**real, "classifier": 0.7}, real) == pytest.approx(4.0)  # 2 x 10 points
+    assert cal.gap({**real, "classifier": None}, real) == 0.0  # too few phrases: no term
 
 
 def test_settings_are_ranked_by_gap_and_the_run_is_reproducible():
@@ -45,7 +48,8 @@ def test_settings_are_ranked_by_gap_and_the_run_is_reproducible():
     assert [s.temperature for s in settings] == [0.5, 1.5]
     net = seeded_net(4)
     seen = []
-    result = cal.calibrate(net, V, PIECES, settings, seeds=2,
+    pieces = [random_line(40 + i, bars=16) for i in range(3)]  # enough 4-bar phrases
+    result = cal.calibrate(net, V, pieces, settings, seeds=2,
                            progress=lambda d, n: seen.append((d, n)))
     assert seen == [(1, 2), (2, 2)]
     assert [t.gap for t in result.trials] == sorted(t.gap for t in result.trials)
@@ -54,7 +58,13 @@ def test_settings_are_ranked_by_gap_and_the_run_is_reproducible():
         assert len(t.profiles) == 2
         assert t.gap == pytest.approx(sum(cal.gap(p, result.real) for p in t.profiles) / 2)
         assert all(math.isfinite(v) for v in t.mean.values())
-    again = cal.calibrate(net, V, PIECES, settings, seeds=2)
+        assert all(0.0 <= p["classifier"] <= 1.0 for p in t.profiles)
+    assert result.real["classifier"] == 0.5
+    # an untrained network's solos are easy to tell from the real lines
+    assert result.trials[0].mean["classifier"] > 0.6
+    short = cal.calibrate(net, V, PIECES, settings[:1], seeds=1)  # 4 bars: too few phrases
+    assert short.trials[0].mean["classifier"] is None and "n/a" in short.table()
+    again = cal.calibrate(net, V, pieces, settings, seeds=2)
     assert again.to_dict() == result.to_dict()
     assert "real" in result.table() and json.loads(json.dumps(result.to_dict()))
 
@@ -116,3 +126,14 @@ def test_the_command_calibrates_a_bundle_on_its_validation_files(tmp_path, tiny_
     stored = load_bundle(model).meta["sampling"]
     assert stored["temperature"] in (0.8, 1.0) and stored["duration_temperature"] == 0.9
     assert f"Wrote {model / 'calibration.json'}" in r.output
+
+
+def test_the_command_s_default_grid_is_the_module_s():
+    from jazzgen.cli.app import calibrate as command
+
+    defaults = {p.name: p.default for p in command.params}
+    for name, values in (("temperatures", cal.TEMPERATURES),
+                         ("duration_temperatures", cal.DURATION_TEMPERATURES),
+                         ("top_ps", cal.TOP_PS)):
+        assert tuple(float(x) for x in defaults[name].split(",")) == values
+    assert 1.0 in cal.TOP_PS  # plain sampling (no cut) is always on the grid

@@ -4,12 +4,14 @@ For every setting on a small grid (temperature of the pitch-or-rest tokens, temp
 the duration tokens, top-p) the model plays one solo per held-out piece over that piece's
 own changes, meter and length, for several seeds; the generated set's profile — mean H1, H4
 and GS over pieces, and the pooled shares of on-beat chord tones and chord-or-scale tones —
-is set against the same profile of the real pieces. Each gap is divided by its tolerance
-(5% of the real value for H1, H4 and GS; 5 points for chord tones; 3 points for
-chord-or-scale tones, the goals the project holds its shipped model to) and the setting with
-the smallest sum of squared scaled gaps, averaged over the seeds, wins. The choice is
-written into the bundle's ``config.json`` (``meta.sampling``, what ``generate`` uses by
-default) with the whole table in ``calibration.json`` beside it.
+is set against the same profile of the real pieces, and a classifier two-sample test (the
+held-out accuracy of a logistic regression telling real 4-bar phrases from generated ones,
+50% when it cannot) is run between them. Each gap is divided by its tolerance (5% of the
+real value for H1, H4 and GS; 5 points for chord tones; 3 points for chord-or-scale tones;
+10 points above 50% for the classifier: the goals the project holds its shipped model to)
+and the setting with the smallest sum of squared scaled gaps, averaged over the seeds, wins.
+The choice is written into the bundle's ``config.json`` (``meta.sampling``, what
+``generate`` uses by default) with the whole table in ``calibration.json`` beside it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from jazzgen.corpus.loader import Progress
 from jazzgen.errors import EvaluateError, MetricError
+from jazzgen.evaluate.mgeval import two_sample_accuracy
 from jazzgen.evaluate.report import PIECE_METRICS, pooled_harmony
 from jazzgen.generate.sampling import SampleConfig, sample
 from jazzgen.io import atomic
@@ -37,7 +40,8 @@ TEMPERATURES = (0.9, 1.0, 1.1)
 DURATION_TEMPERATURES = (0.85, 1.0, 1.15)
 TOP_PS = (0.95, 1.0)
 TOLERANCES = {"H1": ("relative", 0.05), "H4": ("relative", 0.05), "GS": ("relative", 0.05),
-              "chord_tones": ("points", 0.05), "chord_or_scale_tones": ("points", 0.03)}
+              "chord_tones": ("points", 0.05), "chord_or_scale_tones": ("points", 0.03),
+              "classifier": ("points", 0.10)}
 """How far each measure may be from the real pieces' before it counts as one unit of gap."""
 CALIBRATION_FILE = "calibration.json"
 
@@ -60,9 +64,12 @@ def profile(scores: Sequence[Score]) -> dict[str, float]:
 
 
 def gap(generated: dict[str, float], real: dict[str, float]) -> float:
-    """Sum of squared gaps, each in units of its tolerance (see :data:`TOLERANCES`)."""
+    """Sum of squared gaps, each in units of its tolerance (see :data:`TOLERANCES`); a
+    measure missing from ``generated`` (a classifier with too few phrases) counts nothing."""
     total = 0.0
     for name, (kind, tol) in TOLERANCES.items():
+        if generated.get(name) is None:
+            continue
         scale = tol * real[name] if kind == "relative" else tol
         total += ((generated[name] - real[name]) / scale) ** 2
     return total
@@ -111,9 +118,14 @@ class Calibration:
         for t in self.trials:
             s = t.setting
             lines.append(f"{s.temperature:>5.2f}{s.duration_temperature or s.temperature:>6.2f}"
-                         f"{s.top_p:>7.2f}" + "".join(f"{t.mean[n]:>11.3f}" for n in names)
+                         f"{s.top_p:>7.2f}" + "".join(_cell(t.mean[n]) for n in names)
                          + f"{t.gap:>7.2f}±{t.gap_sd:<4.2f}")
         return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    """A table cell: the value to 3 decimals, or n/a."""
+    return f"{value:>11.3f}" if value is not None else f"{'n/a':>11}"
 
 
 def grid(temperatures: Sequence[float] = TEMPERATURES,
@@ -148,18 +160,33 @@ def calibrate(net, vocab, pieces: Sequence[Score], settings: Sequence[SampleConf
         raise EvaluateError("calibration needs held-out pieces with notes and chord changes")
     if seeds < 1 or not settings:
         raise EvaluateError("calibration needs at least one seed and one setting")
-    real = profile(pieces)
+    real = {**profile(pieces), "classifier": 0.5}
     trials = []
     for k, setting in enumerate(settings):
-        runs = [profile(s) for s in play_over(net, vocab, pieces, setting, seeds)]
+        runs = [{**profile(s), "classifier": _classifier(pieces, s, seed)}
+                for seed, s in enumerate(play_over(net, vocab, pieces, setting, seeds))]
         gaps = [gap(r, real) for r in runs]
-        mean = {n: float(np.mean([r[n] for r in runs])) for n in TOLERANCES}
+        mean = {n: _mean([r[n] for r in runs]) for n in TOLERANCES}
         trials.append(Trial(setting, tuple(runs), mean, float(np.mean(gaps)),
                             float(np.std(gaps))))
         if progress is not None:
             progress(k + 1, len(settings))
     trials.sort(key=lambda t: t.gap)
     return Calibration(tuple(trials), real, len(pieces), seeds)
+
+
+def _classifier(real: Sequence[Score], generated: Sequence[Score], seed: int) -> float | None:
+    """The two-sample test's accuracy, or None when the pieces have too few phrases."""
+    try:
+        return two_sample_accuracy(real, generated, seed)
+    except MetricError:
+        return None
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    """Mean of the values that are not None (None if there are none)."""
+    kept = [v for v in values if v is not None]
+    return float(np.mean(kept)) if kept else None
 
 
 def store(bundle_dir: str | os.PathLike, result: Calibration) -> list[Path]:
