@@ -331,3 +331,11 @@ def pool_job(arg: int) -> int:
     if arg < 0:
         os.kill(os.getpid(), signal.SIGKILL)
     return arg * arg
+
+
+def random_inputs(vocab_size: int, batch: int, steps: int, rng: np.random.Generator) -> dict:
+    """Random Keras inputs for the network (tokens, bar positions, roots, chord flags)."""
+    return {"tokens": rng.integers(0, vocab_size, (batch, steps)).astype("int32"),
+            "pos": rng.integers(0, 96, (batch, steps)).astype("int32"),
+            "roots": rng.integers(0, 13, (batch, steps, 2)).astype("int32"),
+            "pcs": rng.integers(0, 2, (batch, steps, 24)).astype("float32")}

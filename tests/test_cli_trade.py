@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import mido
 import pytest
@@ -131,20 +132,28 @@ def test_play_port_streams_the_file(monkeypatch, tmp_path):
     assert [m.note for _, m in out.sent if m.type == "note_on"] == [60, 62] and out.closed
 
 
-def test_trade_live_through_faked_ports_on_a_simulated_clock(monkeypatch, tmp_path):
-    clock = SimClock()
-    beat = 60.0 / 240.0
-    bar1 = engine.START_SECONDS + 4 * beat  # live, the band always counts in
-    timed = [(bar1 + i * beat, note_on(0, 60 + i, 90)) for i in range(4)]
-    timed += [(bar1 + (i + 0.5) * beat, note_off(0, 60 + i)) for i in range(4)]
+BEAT_240 = 60.0 / 240.0
+BAR1_240 = engine.START_SECONDS + 4 * BEAT_240  # live, the band always counts in
+
+
+def trade_live(monkeypatch, clock, out: Path, choruses: int):
+    """``jazzgen trade`` live at 240 BPM on faked ports and ``clock``, a player playing four
+    quarter notes in bar 1; the result and the two ports."""
+    timed = [(BAR1_240 + i * BEAT_240, note_on(0, 60 + i, 90)) for i in range(4)]
+    timed += [(BAR1_240 + (i + 0.5) * BEAT_240, note_off(0, 60 + i)) for i in range(4)]
     inport, outport = MemoryInput(clock, timed), MemoryOutput(clock)
     monkeypatch.setattr(ports, "open_ports", lambda a, b: (inport, outport))
     monkeypatch.setattr(engine, "RealClock", lambda: clock)
     monkeypatch.setattr(engine, "ThreadWorker", lambda: SimWorker(clock, 0.02))
-    out = tmp_path / "live.mid"
     r = run("trade", "--in-port", "keys", "--out-port", "synth", "--chords", "C7 | F7 |",
-            "--choruses", 2, "--bars-each", 1, "--tempo", 240, "--seed", 1, "--model", SHIPPED,
-            "-o", out)
+            "--choruses", choruses, "--bars-each", 1, "--tempo", 240, "--seed", 1, "--model",
+            SHIPPED, "-o", out)
+    return r, inport, outport
+
+
+def test_trade_live_through_faked_ports_on_a_simulated_clock(monkeypatch, tmp_path):
+    out = tmp_path / "live.mid"
+    r, inport, outport = trade_live(monkeypatch, SimClock(), out, 2)
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0].startswith("Played 4 notes of yours and ") and lines[1] == f"Wrote {out}"
@@ -162,20 +171,9 @@ def test_ctrl_c_in_a_live_trade_writes_what_was_played(monkeypatch, tmp_path):
             if self.now() > stop:
                 raise KeyboardInterrupt
 
-    clock = CtrlC()
-    beat = 60.0 / 240.0
-    bar1 = engine.START_SECONDS + 4 * beat
-    stop = bar1 + 6 * beat  # in jazzgen's first answer bar, of 8 bars
-    timed = [(bar1 + i * beat, note_on(0, 60 + i, 90)) for i in range(4)]
-    timed += [(bar1 + (i + 0.5) * beat, note_off(0, 60 + i)) for i in range(4)]
-    inport, outport = MemoryInput(clock, timed), MemoryOutput(clock)
-    monkeypatch.setattr(ports, "open_ports", lambda a, b: (inport, outport))
-    monkeypatch.setattr(engine, "RealClock", lambda: clock)
-    monkeypatch.setattr(engine, "ThreadWorker", lambda: SimWorker(clock, 0.02))
+    stop = BAR1_240 + 6 * BEAT_240  # in jazzgen's first answer bar, of 8 bars
     out = tmp_path / "live.mid"
-    r = run("trade", "--in-port", "keys", "--out-port", "synth", "--chords", "C7 | F7 |",
-            "--choruses", 4, "--bars-each", 1, "--tempo", 240, "--seed", 1, "--model", SHIPPED,
-            "-o", out)
+    r, inport, outport = trade_live(monkeypatch, CtrlC(), out, 4)
     assert r.exit_code == 0, r.output
     assert "Stopped with Ctrl-C: the trade so far is kept." in r.stderr
     assert r.stdout.splitlines()[1] == f"Wrote {out}"

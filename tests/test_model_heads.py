@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from builders import random_inputs
 
 from jazzgen.model import heads
 from jazzgen.model.config import EncodingConfig, ModelConfig
@@ -120,10 +121,7 @@ def test_keras_layer_matches_the_numpy_twin_and_starts_at_zero(tmp_path):
     plain = build_model(len(V), ENC, ModelConfig(embedding_size=8, lstm_size=12))
     rng = np.random.default_rng(0)
     t = 9
-    x = {"tokens": rng.integers(0, len(V), (2, t)).astype("int32"),
-         "pos": rng.integers(0, 96, (2, t)).astype("int32"),
-         "roots": rng.integers(0, 13, (2, t, 2)).astype("int32"),
-         "pcs": rng.integers(0, 2, (2, t, 24)).astype("float32")}
+    x = random_inputs(len(V), 2, t, rng)
     x["tokens"][:, ::2] = rng.integers(V.rest_id, V.first_duration_id, (2, (t + 1) // 2))
     for layer in plain.layers:  # zero heads: the same function as the plain network
         if layer.get_weights():

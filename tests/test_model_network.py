@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from builders import random_inputs
 
 from jazzgen.model.config import EncodingConfig, ModelConfig
 from jazzgen.model.encoding import Features, Vocabulary
@@ -22,10 +23,7 @@ def test_numpy_twin_matches_keras_step_by_step():
     model = build_model(len(V), EncodingConfig(), cfg)
     rng = np.random.default_rng(0)
     t = 7
-    x = {"tokens": rng.integers(0, len(V), (2, t)).astype("int32"),
-         "pos": rng.integers(0, 96, (2, t)).astype("int32"),
-         "roots": rng.integers(0, 13, (2, t, 2)).astype("int32"),
-         "pcs": rng.integers(0, 2, (2, t, 24)).astype("float32")}
+    x = random_inputs(len(V), 2, t, rng)
     want = np.asarray(model.predict_on_batch(x))
     net = NumpyLSTM.from_keras(model, cfg.lstm_layers)
     state = net.initial_state(2)
