@@ -262,7 +262,10 @@ def train(
                       verbose=verbose,
                       shuffle=False)  # the dataset is in the epoch's order already
     except Exception as exc:  # a lost peer is one clear error, not TensorFlow's traceback
-        raise cluster_error(exc, task) from None
+        lost = cluster_error(exc, task)
+        if lost is exc:
+            raise
+        raise lost from None
     finally:
         trainlog.close()
     if state.get("best_file"):
