@@ -196,7 +196,7 @@ def test_ctrl_c_sends_note_offs_and_all_notes_off_and_keeps_what_was_played():
     offs = {m.channel for _, m in out.sent if m.type == "control_change" and m.control == 123}
     assert offs == {0, 1, 2, 9}
     assert result.stopped_at == engine.tick(clock.now()) > 0
-    played = [n for n in result.answers]
+    played = result.answers
     assert played and all(n.end <= result.stopped_at for n in played)
     # what it keeps is what sounded: one answer note per quarter up to the stop
     assert len(played) == len(ons(out, 0))

@@ -247,8 +247,9 @@ def _sample(net, vocab, changes, time_signatures, seeds, cfg, notes, end, primer
         last = k == len(prime) - 1
         logits, state = stepper.step(
             np.full(batch, tid), cond([cursor]).repeat(batch, 0), state,
-            event_ids if last else slice(0, 0),
-            context(np.full(batch, prime[k - 1] if k else vocab.pad_id), [cursor] * batch))
+            event_ids if last else slice(0, 0),  # no column, and no heads, before the last
+            context(np.full(batch, prime[k - 1] if k else vocab.pad_id), [cursor] * batch)
+            if last else None)
     n_primer = sum(1 for t in prime if vocab.is_pitch(t))
     cursors = np.full(batch, cursor, np.int64)
     played = np.full(batch, n_primer)

@@ -65,8 +65,7 @@ class Request:
         if self.num_outputs < 1:
             raise GenerateError(f"the number of outputs must be at least 1, got "
                                 f"{self.num_outputs}")
-        if self.tempo is not None and not 20 <= self.tempo <= 400:
-            raise GenerateError(f"tempo must be 20..400 BPM, got {self.tempo}")
+        check_tempo(self.tempo)
         if not 0 <= self.humanize <= 1:
             raise GenerateError(f"humanize must be 0..1, got {self.humanize}")
 
@@ -232,6 +231,12 @@ def feel_rng(rng: np.random.Generator) -> np.random.Generator:
     seq = rng.bit_generator.seed_seq
     return np.random.default_rng(np.random.SeedSequence(seq.entropy,
                                                         spawn_key=(*seq.spawn_key, 3)))
+
+
+def check_tempo(tempo: float | None) -> None:
+    """GenerateError for a requested tempo outside 20..400 BPM (None: none requested)."""
+    if tempo is not None and not 20 <= tempo <= 400:
+        raise GenerateError(f"tempo must be 20..400 BPM, got {tempo}")
 
 
 def check_meter(bundle, sig: TimeSignature, where: str = "") -> None:

@@ -26,7 +26,13 @@ from jazzgen.generate.band import make_band
 from jazzgen.generate.band_config import BandConfig
 from jazzgen.generate.form import MAX_PRIMER_NOTES, Form, form_changes, repeat_form, solo_bars
 from jazzgen.generate.sampling import SampleConfig, SampleOverrides, sample
-from jazzgen.generate.solo import calibrated_sampling, check_meter, read_solo, resolve_model
+from jazzgen.generate.solo import (
+    calibrated_sampling,
+    check_meter,
+    check_tempo,
+    read_solo,
+    resolve_model,
+)
 from jazzgen.io.midi import write_midi
 from jazzgen.music import gm
 from jazzgen.music.chords import ChordChange
@@ -61,8 +67,7 @@ class TradeRequest:
     def __post_init__(self) -> None:
         if self.bars_each < 1:
             raise GenerateError(f"each turn must last at least 1 bar, got {self.bars_each}")
-        if self.tempo is not None and not 20 <= self.tempo <= 400:
-            raise GenerateError(f"tempo must be 20..400 BPM, got {self.tempo}")
+        check_tempo(self.tempo)
         if self.context_bars is not None and self.context_bars < 1:
             raise GenerateError(f"the context must be at least 1 bar, got {self.context_bars}")
         if self.form.length is not None or self.form.bars is not None:

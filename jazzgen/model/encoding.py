@@ -22,6 +22,7 @@ from jazzgen.music.notes import Note, Score, TimeSignature, signature_at
 
 PAD, BOS, REST = "<pad>", "<bos>", "rest"
 NO_ROOT = 12  # root value where no chord is sounding
+FIRST_PITCH_ID = 3  # token id of the lowest pitch: <pad>, <bos> and rest come first
 CHORD_FEATURES = 24  # pitch classes of the current chord, then of the next chord
 
 
@@ -35,7 +36,7 @@ class Vocabulary:
         self.tokens: tuple[str, ...] = (PAD, BOS, REST, *pitches, *durs)
         self.index = {t: i for i, t in enumerate(self.tokens)}
         self.pad_id, self.bos_id, self.rest_id = 0, 1, 2
-        self.first_pitch_id = 3
+        self.first_pitch_id = FIRST_PITCH_ID
         self.first_duration_id = 3 + len(pitches)
         self.durations = np.asarray(cfg.durations, dtype=np.int64)
         # token id -> ticks it advances the cursor (0 for non-duration tokens)

@@ -33,6 +33,7 @@ import functools
 
 import numpy as np
 
+from jazzgen.model.encoding import FIRST_PITCH_ID as FIRST_PITCH
 from jazzgen.music.notes import TICKS_PER_BEAT
 
 MAX_INTERVAL = 12
@@ -40,8 +41,6 @@ INTERVALS = 2 * MAX_INTERVAL + 1
 HEAD_SIZES = (INTERVALS, 12, 2, TICKS_PER_BEAT)
 """Entries of the interval, root, chord-tone and beat-phase heads."""
 LAYER = "relative_heads"
-FIRST_PITCH = 3
-"""Token id of the lowest pitch: <pad>, <bos> and rest come first (see Vocabulary)."""
 
 
 def head_shapes(hidden: int) -> dict[str, tuple[int, ...]]:
@@ -53,14 +52,14 @@ def head_shapes(hidden: int) -> dict[str, tuple[int, ...]]:
     return out
 
 
-def head_terms(weights: list[np.ndarray], h: np.ndarray, context: tuple, min_pitch: int,
-               n_pitches: int, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The heads' terms for the pitch tokens [B, n_pitches] and the duration tokens
-    [B, len(durations)], from h [B, H] and ``context`` = (previous input tokens [B] (any
-    token; only pitch tokens count), bar positions [B], chord roots [B, 2] and pitch-class
-    flags [B, 24] at the next onset). Same dtype as ``h``."""
-    wi, bi, wr, br, wt, bt, wp, bp = weights
-    prev, pos, roots, pcs = (np.asarray(a) for a in context)
+def pitch_terms(weights: list[np.ndarray], h: np.ndarray, prev: np.ndarray,
+                roots: np.ndarray, pcs: np.ndarray, min_pitch: int, n_pitches: int
+                ) -> np.ndarray:
+    """The heads' terms for the pitch tokens [B, n_pitches], from h [B, H], the previous
+    input tokens ``prev`` [B] (any token; only pitch tokens count), and the chord roots
+    [B, 2] and pitch-class flags [B, 24] at the next onset. Same dtype as ``h``."""
+    wi, bi, wr, br, wt, bt = weights[:6]
+    prev, roots = np.asarray(prev), np.asarray(roots)
     midi = min_pitch + np.arange(n_pitches)
     prev_on = (prev >= FIRST_PITCH) & (prev < FIRST_PITCH + n_pitches)
     prev_midi = prev - FIRST_PITCH + min_pitch
@@ -71,11 +70,27 @@ def head_terms(weights: list[np.ndarray], h: np.ndarray, context: tuple, min_pit
     rel = (midi[None, :] - root[:, None]) % 12
     pitch += (h @ wr + br)[rows, rel] * (root < 12)[:, None]
     tones = h @ wt + bt
-    flags = pcs.astype(h.dtype)
+    flags = np.asarray(pcs).astype(h.dtype)
     pitch += tones[:, :1] * flags[:, midi % 12] + tones[:, 1:] * flags[:, 12 + midi % 12]
-    phase = (pos[:, None] + np.asarray(durations)[None, :]) % TICKS_PER_BEAT
-    duration = (h @ wp + bp)[rows, phase]
-    return pitch.astype(h.dtype, copy=False), duration.astype(h.dtype, copy=False)
+    return pitch.astype(h.dtype, copy=False)
+
+
+def duration_terms(weights: list[np.ndarray], h: np.ndarray, pos: np.ndarray,
+                   durations: np.ndarray) -> np.ndarray:
+    """The beat-phase head's terms for the duration tokens [B, len(durations)], from h
+    [B, H] and the bar positions ``pos`` [B] of the notes' onsets. Same dtype as ``h``."""
+    wp, bp = weights[6:]
+    phase = (np.asarray(pos)[:, None] + np.asarray(durations)[None, :]) % TICKS_PER_BEAT
+    return (h @ wp + bp)[np.arange(len(h))[:, None], phase].astype(h.dtype, copy=False)
+
+
+def head_terms(weights: list[np.ndarray], h: np.ndarray, context: tuple, min_pitch: int,
+               n_pitches: int, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both: (:func:`pitch_terms`, :func:`duration_terms`), ``context`` = (previous input
+    tokens, bar positions, roots, chord flags) as those take them."""
+    prev, pos, roots, pcs = context
+    return (pitch_terms(weights, h, prev, roots, pcs, min_pitch, n_pitches),
+            duration_terms(weights, h, pos, durations))
 
 
 @functools.cache

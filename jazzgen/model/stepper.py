@@ -90,20 +90,22 @@ class StepNet:
 
     def _add_heads(self, logits: np.ndarray, x: np.ndarray, columns: slice, context) -> None:
         """Add the relative heads' terms, in place, to the pitch and duration columns among
-        ``columns`` (the slice's step is 1)."""
+        ``columns`` (the slice's step is 1); only the part that is asked for is computed."""
         start = columns.start or 0
         stop = columns.stop if columns.stop is not None else start + logits.shape[1]
-        a = max(start, heads.FIRST_PITCH)
-        if a >= stop:
-            return
-        if context is None:
-            raise ValueError("a network with relative heads needs the step's context")
-        n = self.enc.max_pitch - self.enc.min_pitch + 1
-        pitch, duration = heads.head_terms(self.heads, x, context, self.enc.min_pitch, n,
-                                           self.durations)
-        terms = np.concatenate([pitch, duration], axis=1)
-        first = heads.FIRST_PITCH
-        logits[:, a - start:stop - start] += terms[:, a - first:stop - first]
+        lo, n = self.enc.min_pitch, self.enc.max_pitch - self.enc.min_pitch + 1
+        spans = ((heads.FIRST_PITCH, heads.FIRST_PITCH + n),  # pitch tokens, then durations
+                 (heads.FIRST_PITCH + n, heads.FIRST_PITCH + n + len(self.durations)))
+        for k, (first, last) in enumerate(spans):
+            a, b = max(start, first), min(stop, last)
+            if a >= b:
+                continue
+            if context is None:
+                raise ValueError("a network with relative heads needs the step's context")
+            prev, pos, roots, pcs = context
+            terms = heads.pitch_terms(self.heads, x, prev, roots, pcs, lo, n) if k == 0 \
+                else heads.duration_terms(self.heads, x, pos, self.durations)
+            logits[:, a - start:b - start] += terms[:, a - first:b - first]
 
     def _dense_for(self, columns: slice) -> tuple[np.ndarray, np.ndarray]:
         """The output layer's columns as contiguous arrays (a sliced view would be copied at
