@@ -1,6 +1,6 @@
 """Calibrate the shipped model's sampling on the 42 WJazzD validation solos of the split.
 
-    python -m bench.calibrate_wjazzd [--model jazzgen/data/wjazzd-lstm] [--seeds 3] [--dry-run]
+    python -m bench.calibrate_wjazzd [--model jazzgen/data/wjazzd-lstm] [--seeds 3] [--dry-run] [--no-refine]
 
 Runs ``jazzgen calibrate``'s procedure (jazzgen.evaluate.calibrate) over the validation
 solos of bench/wjazzd_split.json, never the test solos, and writes the chosen settings into
@@ -34,6 +34,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--limit", type=int, default=0, help="first N validation solos only")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--no-refine", action="store_true",
+                    help="the grid alone, not the 8 settings around its best too")
     args = ap.parse_args()
     src = source_dir(args.source)
     if not (args.model / "config.json").is_file():
@@ -43,7 +45,7 @@ def main() -> None:
     t0 = time.time()
     result, written = run_calibration(
         args.model, valid, grid(TEMPERATURES, DURATION_TEMPERATURES, TOP_PS), args.seeds,
-        write=not args.dry_run,
+        write=not args.dry_run, refine=not args.no_refine,
         progress=lambda d, n: print(f"\rsetting {d}/{n} ({time.time() - t0:.0f} s)", end="",
                                     file=sys.stderr))
     print(f"\n{result.table()}\nChosen: {result.best.describe()} "

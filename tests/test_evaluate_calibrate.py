@@ -69,6 +69,26 @@ def test_settings_are_ranked_by_gap_and_the_run_is_reproducible():
     assert "real" in result.table() and json.loads(json.dumps(result.to_dict()))
 
 
+def test_the_refinement_tries_half_a_grid_step_around_the_best_setting():
+    best = SampleConfig(temperature=1.0, top_p=1.0, duration_temperature=1.0)
+    near = cal.neighbours(best, cal.grid())
+    assert len(near) == 8 and best not in near
+    assert {s.temperature for s in near} == {0.95, 1.0, 1.05}
+    assert {s.duration_temperature for s in near} == {0.925, 1.0, 1.075}
+    assert {s.top_p for s in near} == {1.0}
+    # an axis with one value stays put; no temperature at or below zero is tried
+    one = cal.grid((0.05, 0.15), (0.9,), (0.95,))
+    assert cal.neighbours(one[0], one) == [SampleConfig(0.1, 0.95, duration_temperature=0.9)]
+    assert cal.neighbours(one[0], one[:1]) == []  # one value on every axis: nothing to refine
+    # a calibration merged with its refinement ranks every trial together
+    pieces = [random_line(40 + i, bars=16) for i in range(2)]
+    a = cal.calibrate(seeded_net(4), V, pieces, one, seeds=1)
+    b = cal.calibrate(seeded_net(4), V, pieces, cal.neighbours(a.best, one), seeds=1)
+    both = a.merged(b)
+    assert len(both.trials) == 3 and [t.gap for t in both.trials] == sorted(
+        t.gap for t in a.trials + b.trials)
+
+
 def test_pieces_without_chords_or_settings_are_refused():
     no_chords = [random_line(1, bars=2)]
     no_chords = [type(no_chords[0])(notes=no_chords[0].notes)]
@@ -121,10 +141,16 @@ def test_the_command_calibrates_a_bundle_on_its_validation_files(tmp_path, tiny_
     assert r.exit_code == 0, r.output
     assert "Chosen: temperature" in r.output and "Wrote" not in r.output
     assert (model / "config.json").read_text() == before
-    r = CliRunner().invoke(main, args)
+    r = CliRunner().invoke(main, [*args, "--no-refine"])
+    assert r.exit_code == 0, r.output
+    assert len(json.loads((model / "calibration.json").read_text())["trials"]) == 2
+    assert load_bundle(model).meta["sampling"]["temperature"] in (0.8, 1.0)
+    r = CliRunner().invoke(main, args)  # refined: the best one's neighbours 0.1 away too
     assert r.exit_code == 0, r.output
     stored = load_bundle(model).meta["sampling"]
-    assert stored["temperature"] in (0.8, 1.0) and stored["duration_temperature"] == 0.9
+    assert stored["temperature"] in (0.7, 0.8, 0.9, 1.0, 1.1) and stored["duration_temperature"] == 0.9
+    trials = json.loads((model / "calibration.json").read_text())["trials"]
+    assert len(trials) == 4 and {0.8, 1.0} < {t["setting"]["temperature"] for t in trials}
     assert f"Wrote {model / 'calibration.json'}" in r.output
 
 

@@ -267,9 +267,11 @@ def evaluate(model, corpus, train_corpus, valid_corpus, generated, reference, js
               callback=float_list, help="Duration temperatures to try.")
 @click.option("--top-ps", default="0.95,1.0", show_default=True, callback=float_list,
               help="Top-p values to try (1.0: no cut).")
+@click.option("--refine/--no-refine", default=True, show_default=True,
+              help="Then try the 8 settings half a grid step around the best one.")
 @click.option("--dry-run", is_flag=True, help="Print the table; change nothing.")
 @quiet_option()
-def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,
+def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps, refine,
               dry_run, quiet) -> None:
     """Choose the sampling settings that make solos most like held-out real ones.
 
@@ -277,6 +279,7 @@ def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,
     Examples:
       jazzgen calibrate --model models/default --corpus held_out/ --seeds 3
       jazzgen calibrate --dry-run --quiet          # the table, no progress on stderr
+      jazzgen calibrate --no-refine                # the grid alone
     """
     from jazzgen.cli.progress import Bar
     from jazzgen.evaluate.calibrate import grid, run_calibration
@@ -284,7 +287,7 @@ def calibrate(model, corpus, seeds, temperatures, duration_temperatures, top_ps,
     result, written = run_calibration(
         model, corpus, grid(temperatures, duration_temperatures, top_ps), seeds,
         write=not dry_run, progress=Bar("Calibrating", "setting", quiet=quiet, lines=True),
-        reading=progress("Reading", quiet))
+        reading=progress("Reading", quiet), refine=refine)
     click.echo(result.table())
     click.echo(f"Chosen: {result.best.describe()}")
     for path in written:

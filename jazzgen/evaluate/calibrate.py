@@ -10,6 +10,8 @@ held-out accuracy of a logistic regression telling real 4-bar phrases from gener
 real value for H1, H4 and GS; 5 points for chord tones; 3 points for chord-or-scale tones;
 10 points above 50% for the classifier: the goals the project holds its shipped model to)
 and the setting with the smallest sum of squared scaled gaps, averaged over the seeds, wins.
+The grid is then refined once: the eight settings half a grid step around the winner (pitch
+and duration temperature, its top-p) are tried the same way, and the best of all wins.
 The choice is written into the bundle's ``config.json`` (``meta.sampling``, what
 ``generate`` uses by default) with the whole table in ``calibration.json`` beside it.
 """
@@ -108,6 +110,11 @@ class Calibration:
                 "chosen": self.best.to_dict(),
                 "trials": [{**asdict(t), "setting": t.setting.to_dict()} for t in self.trials]}
 
+    def merged(self, other: Calibration) -> Calibration:
+        """Both calibrations' trials ranked together (same pieces, seeds and real profile)."""
+        trials = sorted(self.trials + other.trials, key=lambda t: t.gap)
+        return Calibration(tuple(trials), self.real, self.pieces, self.seeds)
+
     def table(self) -> str:
         """The trials as a fixed-width table, best first, the real profile on top."""
         names = list(TOLERANCES)
@@ -134,6 +141,30 @@ def grid(temperatures: Sequence[float] = TEMPERATURES,
     """Every combination, as sampling configs."""
     return [SampleConfig(temperature=t, top_p=p, duration_temperature=d)
             for t, d, p in itertools.product(temperatures, duration_temperatures, top_ps)]
+
+
+def neighbours(best: SampleConfig, settings: Sequence[SampleConfig]) -> list[SampleConfig]:
+    """The settings half a grid step around ``best`` in pitch and in duration temperature
+    (each step the smallest spacing of that axis in ``settings``; an axis with one value
+    stays put), with ``best``'s top-p, leaving out ``best`` and any setting already tried."""
+    def offsets(values: set[float]) -> list[float]:
+        ordered = sorted(values)
+        if len(ordered) < 2:
+            return [0.0]
+        half = min(b - a for a, b in zip(ordered, ordered[1:], strict=False)) / 2
+        return [-half, 0.0, half]
+
+    tried = {(s.temperature, s.duration_temperature or s.temperature, s.top_p) for s in settings}
+    dur = best.duration_temperature or best.temperature
+    out = []
+    for dt, dd in itertools.product(offsets({s.temperature for s in settings}),
+                                    offsets({s.duration_temperature or s.temperature
+                                             for s in settings})):
+        t, d = round(best.temperature + dt, 4), round(dur + dd, 4)
+        if t > 0 and d > 0 and (t, d, best.top_p) not in tried:
+            out.append(SampleConfig(temperature=t, top_p=best.top_p, duration_temperature=d))
+            tried.add((t, d, best.top_p))
+    return out
 
 
 def play_over(net, vocab, pieces: Sequence[Score], setting: SampleConfig, seeds: int
@@ -207,10 +238,13 @@ def store(bundle_dir: str | os.PathLike, result: Calibration) -> list[Path]:
 def run_calibration(model_dir: str | os.PathLike, corpus_dir: str | os.PathLike | None,
                     settings: Sequence[SampleConfig], seeds: int = 3, write: bool = True,
                     progress: Callable[[int, int], None] | None = None,
-                    reading: Progress | None = None) -> tuple[Calibration, list[Path]]:
+                    reading: Progress | None = None, refine: bool = True
+                    ) -> tuple[Calibration, list[Path]]:
     """Calibrate the bundle at ``model_dir`` on ``corpus_dir`` (default: the validation
     files its corpus.json records) and, with ``write``, store the result in the bundle.
-    ``progress(done, total)`` follows the settings tried, ``reading`` the files read."""
+    With ``refine`` the winner's :func:`neighbours` are tried too. ``progress(done, total)``
+    follows the settings tried (the refinement as a second run of reports), ``reading`` the
+    files read."""
     from jazzgen.evaluate.sets import bundle_files, load_set
     from jazzgen.model.bundle import load_bundle
 
@@ -224,6 +258,10 @@ def run_calibration(model_dir: str | os.PathLike, corpus_dir: str | os.PathLike 
                                 f"held-out solos")
     else:
         valid = load_set(corpus_dir, "calibration", reading)
-    result = calibrate(bundle.net, bundle.vocab, [s for _, s in valid.pieces], settings,
-                       seeds, progress)
+    pieces = [s for _, s in valid.pieces]
+    result = calibrate(bundle.net, bundle.vocab, pieces, settings, seeds, progress)
+    extra = neighbours(result.best, settings) if refine else []
+    if extra:
+        result = result.merged(calibrate(bundle.net, bundle.vocab, pieces, extra, seeds,
+                                         progress))
     return result, store(model_dir, result) if write else []
