@@ -1,6 +1,6 @@
 """Harmony over a requested 12-bar blues in F: trained models against an untrained one.
 
-    python -m bench.harmony_blues [--model DIR ...] [--solos 20] [--choruses 2]
+    python -m bench.harmony_blues [--model DIR ...] [--solos 100] [--choruses 2]
 
 For each model, generates ``--solos`` solos (seeds 0..N-1, no band) over `--changes blues
 --key F` and pools the notes that start on a beat: the share that are chord tones, and
@@ -63,7 +63,7 @@ def untrained_copy(model: Path, dest: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", action="append", type=Path)
-    ap.add_argument("--solos", type=int, default=20)
+    ap.add_argument("--solos", type=int, default=100)
     ap.add_argument("--choruses", type=int, default=2)
     args = ap.parse_args()
     models = args.model or [m for m in (DEFAULT_MODEL, PACKAGED_MODEL) if m.is_dir()]
