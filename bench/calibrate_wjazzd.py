@@ -1,6 +1,7 @@
 """Calibrate the shipped model's sampling on the 42 WJazzD validation solos of the split.
 
-    python -m bench.calibrate_wjazzd [--model jazzgen/data/wjazzd-lstm] [--seeds 3] [--dry-run] [--no-refine]
+    python -m bench.calibrate_wjazzd [--model jazzgen/data/wjazzd-lstm] [--seeds 3] [--dry-run]
+        [--no-refine]
 
 Runs ``jazzgen calibrate``'s procedure (jazzgen.evaluate.calibrate) over the validation
 solos of bench/wjazzd_split.json, never the test solos, and writes the chosen settings into

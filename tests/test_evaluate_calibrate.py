@@ -148,7 +148,8 @@ def test_the_command_calibrates_a_bundle_on_its_validation_files(tmp_path, tiny_
     r = CliRunner().invoke(main, args)  # refined: the best one's neighbours 0.1 away too
     assert r.exit_code == 0, r.output
     stored = load_bundle(model).meta["sampling"]
-    assert stored["temperature"] in (0.7, 0.8, 0.9, 1.0, 1.1) and stored["duration_temperature"] == 0.9
+    assert stored["temperature"] in (0.7, 0.8, 0.9, 1.0, 1.1)
+    assert stored["duration_temperature"] == 0.9
     trials = json.loads((model / "calibration.json").read_text())["trials"]
     assert len(trials) == 4 and {0.8, 1.0} < {t["setting"]["temperature"] for t in trials}
     assert f"Wrote {model / 'calibration.json'}" in r.output
