@@ -148,22 +148,21 @@ def neighbours(best: SampleConfig, settings: Sequence[SampleConfig]) -> list[Sam
     (each step the smallest spacing of that axis in ``settings``; an axis with one value
     stays put), with ``best``'s top-p, leaving out ``best`` and any setting already tried."""
     def offsets(values: set[float]) -> list[float]:
-        ordered = sorted(values)
-        if len(ordered) < 2:
+        if len(values) < 2:
             return [0.0]
-        half = min(b - a for a, b in zip(ordered, ordered[1:], strict=False)) / 2
+        half = float(np.diff(sorted(values)).min()) / 2
         return [-half, 0.0, half]
 
-    tried = {(s.temperature, s.duration_temperature or s.temperature, s.top_p) for s in settings}
-    dur = best.duration_temperature or best.temperature
+    def key(s: SampleConfig) -> tuple[float, float, float]:
+        return s.temperature, s.for_durations().temperature, s.top_p
+
+    tried = {key(s) for s in settings}
     out = []
     for dt, dd in itertools.product(offsets({s.temperature for s in settings}),
-                                    offsets({s.duration_temperature or s.temperature
-                                             for s in settings})):
-        t, d = round(best.temperature + dt, 4), round(dur + dd, 4)
+                                    offsets({key(s)[1] for s in settings})):
+        t, d = round(best.temperature + dt, 4), round(key(best)[1] + dd, 4)
         if t > 0 and d > 0 and (t, d, best.top_p) not in tried:
             out.append(SampleConfig(temperature=t, top_p=best.top_p, duration_temperature=d))
-            tried.add((t, d, best.top_p))
     return out
 
 
